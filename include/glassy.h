@@ -1,0 +1,41 @@
+/* glassy: common definitions shared by every unit.
+ *
+ * Error handling follows PETSc: every function that can fail returns a PetscErrorCode and is
+ * called through PetscCall().  Errors caused by the user (an option value, a file) are raised
+ * with GlassyCheck() on *every* rank of the communicator at once, so that all ranks return the
+ * same error, print one line and exit non-zero together; main() is the one place that decides
+ * how to exit. */
+#ifndef GLASSY_H
+#define GLASSY_H
+
+#include <petscsys.h>
+#include <stdint.h>
+
+/* Error code for user-input errors detected collectively. */
+#define GLASSY_ERR_INPUT PETSC_ERR_USER_INPUT
+
+/* Raise a user-input error when cond is false.  Must be evaluated identically on every rank of
+ * comm (the options are the same everywhere; file contents are broadcast first). */
+#define GlassyCheck(cond, comm, ...) PetscCheck(cond, comm, GLASSY_ERR_INPUT, __VA_ARGS__)
+
+/* Lanes per machine word: one sample per bit. */
+#define GLASSY_LANES_PER_WORD 64
+
+/* Energies are kept exactly in fixed point, in units of 2^-32, as 64-bit integers, so that sums
+ * do not depend on the order of summation (and hence not on the number of ranks). Couplings are
+ * quantised to this resolution when they are generated or read. */
+#define GLASSY_FIX_SHIFT 32
+#define GLASSY_FIX_ONE   4294967296.0
+
+static inline double GlassyQuantise(double J)
+{
+  return nearbyint(J * GLASSY_FIX_ONE) / GLASSY_FIX_ONE;
+}
+
+/* Number of 64-bit words holding `lanes` samples. */
+static inline int GlassyWords(PetscInt lanes)
+{
+  return (int)((lanes + GLASSY_LANES_PER_WORD - 1) / GLASSY_LANES_PER_WORD);
+}
+
+#endif

@@ -1,0 +1,34 @@
+/* Halo exchange of the bit-packed configurations between checkerboard half-sweeps.
+ *
+ * Created once per simulation: face site lists per colour, send and receive buffers, and
+ * persistent MPI requests.  Message for face (k, side) carries, for every configuration slot and
+ * every face site of one colour (in padded-index order), the W words of the site.  Tags: 2k for
+ * data moving towards lower coordinates, 2k+1 towards higher ones, so two neighbours that are the
+ * same rank (a grid of extent 2) or the rank itself (extent 1) are told apart.
+ *
+ * Use per half-sweep of colour c: HaloPostReceives(c); update the boundary sites of colour c;
+ * HaloSend(c); update the interior sites (overlapping the messages); HaloEnd(c). */
+#ifndef GLASSY_HALO_H
+#define GLASSY_HALO_H
+
+#include "lattice.h"
+
+typedef struct {
+  const Lattice *lat;
+  int            nslots, W, nfaces;
+  uint64_t      *spins; /* [nslots][npadded][W] */
+  int64_t       *send_sites[2][2 * GLASSY_MAX_DIM], *recv_sites[2][2 * GLASSY_MAX_DIM];
+  int64_t        nsend[2][2 * GLASSY_MAX_DIM], nrecv[2][2 * GLASSY_MAX_DIM];
+  uint64_t      *send_buf[2][2 * GLASSY_MAX_DIM], *recv_buf[2][2 * GLASSY_MAX_DIM];
+  MPI_Request    send_req[2][2 * GLASSY_MAX_DIM], recv_req[2][2 * GLASSY_MAX_DIM];
+} Halo;
+
+PetscErrorCode HaloCreate(const Lattice *lat, int nslots, int W, uint64_t *spins, Halo **halo);
+PetscErrorCode HaloDestroy(Halo **halo);
+PetscErrorCode HaloPostReceives(Halo *h, int colour);
+PetscErrorCode HaloSend(Halo *h, int colour);
+PetscErrorCode HaloEnd(Halo *h, int colour);
+/* A complete exchange of both colours (after initialisation). */
+PetscErrorCode HaloExchangeAll(Halo *h);
+
+#endif

@@ -1,0 +1,55 @@
+/* The periodic L^d lattice split over a Cartesian grid of ranks.
+ *
+ * Each rank stores its block of nloc[0] x ... x nloc[d-1] sites surrounded by one layer of halo
+ * sites (extent nloc+2 per dimension).  Local arrays are indexed by the position in that padded
+ * block, dimension 0 fastest: site = sum_k (x_k + 1) * stride[k] for local coordinates x_k in
+ * [0, nloc[k]).  Global site index (the index used in files and random-number counters) is
+ * x0 + L*x1 + L*L*x2 + ... of the global coordinates.  The colour (checkerboard parity) of a
+ * site is the parity of the sum of its global coordinates; L is even, so it is well defined. */
+#ifndef GLASSY_LATTICE_H
+#define GLASSY_LATTICE_H
+
+#include "glassy.h"
+#include "options.h"
+
+typedef struct {
+  int      dim, L;
+  MPI_Comm comm; /* Cartesian communicator over which the lattice is split */
+  int      rank, size;
+  int      dims[GLASSY_MAX_DIM], coords[GLASSY_MAX_DIM];
+  int      nloc[GLASSY_MAX_DIM], offset[GLASSY_MAX_DIM];
+  int      nbr_lo[GLASSY_MAX_DIM], nbr_hi[GLASSY_MAX_DIM]; /* neighbour ranks */
+  int64_t  stride[GLASSY_MAX_DIM];                         /* strides in the padded block */
+  int64_t  nlocal;                                         /* owned sites */
+  int64_t  npadded;                                        /* owned + halo */
+  int64_t  N;                                              /* L^d */
+  int64_t *global;                                         /* [npadded] global index of each padded site */
+  /* Owned sites of each colour: boundary sites (touching the halo) first, then interior ones. */
+  int64_t *sites[2];
+  int64_t  nsites[2], nboundary[2];
+  int64_t *owned; /* [nlocal] all owned sites in padded indexing, global order within the block */
+} Lattice;
+
+/* Split the L^dim lattice over the ranks of comm (collective). */
+PetscErrorCode LatticeCreate(MPI_Comm comm, int dim, int L, Lattice **lat);
+PetscErrorCode LatticeDestroy(Lattice **lat);
+
+/* Global coordinates of a global site index. */
+static inline void LatticeGlobalCoords(int dim, int L, int64_t g, int x[])
+{
+  for (int k = 0; k < dim; k++) {
+    x[k] = (int)(g % L);
+    g /= L;
+  }
+}
+
+/* Global index of the neighbour of global site g in direction +k. */
+static inline int64_t LatticeGlobalNeighbour(int dim, int L, int64_t g, int k)
+{
+  int64_t s = 1;
+  for (int j = 0; j < k; j++) s *= L;
+  int x = (int)((g / s) % L);
+  return x == L - 1 ? g - (int64_t)(L - 1) * s : g + s;
+}
+
+#endif

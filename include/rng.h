@@ -1,0 +1,56 @@
+/* Random numbers: Random123's Philox4x32-10, a counter-based generator.  Every random number in
+ * glassy is a pure function of (seed, a purpose, and the coordinates of what it decides), never of
+ * the order in which ranks happen to draw them: that is what makes trajectories bit-identical on
+ * any number of ranks and restartable without saving generator state.
+ *
+ * Key:     {seed, first sample index of the 64-lane word (or the sample, for couplings)}
+ * Counter: {c0, c1, c2, (purpose << 24) | round}
+ *
+ * Purposes and their counters:
+ *   RNG_COUPLINGS   {global bond index, 0, 0}
+ *   RNG_INIT        {global site, 0, slot}              initial spins, one 64-bit word
+ *   RNG_UPDATE      {global site, sweep, slot}          multispin bit-planes, 2 words per round
+ *   RNG_UPDATE_LANE {global site, sweep, slot}          one 32-bit uniform per lane, 4 per round
+ *   RNG_SWAP        {tempering step, pair, replica}     one 32-bit uniform per lane, 4 per round
+ */
+#ifndef GLASSY_RNG_H
+#define GLASSY_RNG_H
+
+#include <stdint.h>
+#include <Random123/philox.h>
+
+enum { RNG_COUPLINGS = 1, RNG_INIT = 2, RNG_UPDATE = 3, RNG_UPDATE_LANE = 4, RNG_SWAP = 5 };
+
+typedef philox4x32_key_t RngKey;
+
+static inline RngKey RngKeyMake(uint32_t seed, uint32_t stream)
+{
+  RngKey k = {{seed, stream}};
+  return k;
+}
+
+/* Four 32-bit random numbers. */
+static inline philox4x32_ctr_t RngDraw(RngKey key, uint32_t c0, uint32_t c1, uint32_t c2, uint32_t purpose, uint32_t round)
+{
+  philox4x32_ctr_t c = {{c0, c1, c2, (purpose << 24) | round}};
+  return philox4x32(c, key);
+}
+
+/* Two 64-bit random words from one draw. */
+static inline void RngWords2(RngKey key, uint32_t c0, uint32_t c1, uint32_t c2, uint32_t purpose, uint32_t round, uint64_t w[2])
+{
+  philox4x32_ctr_t r = RngDraw(key, c0, c1, c2, purpose, round);
+  w[0]               = (uint64_t)r.v[0] | ((uint64_t)r.v[1] << 32);
+  w[1]               = (uint64_t)r.v[2] | ((uint64_t)r.v[3] << 32);
+}
+
+/* Acceptance threshold: an event of probability p happens iff a uniform 32-bit integer U is
+ * below the returned value (2^32 means always).  The error in the probability is below 2^-32. */
+static inline uint64_t RngThreshold(double p)
+{
+  if (!(p > 0)) return 0;
+  if (p >= 1) return (uint64_t)1 << 32;
+  return (uint64_t)(p * 4294967296.0);
+}
+
+#endif

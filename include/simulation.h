@@ -1,0 +1,90 @@
+/* One simulation: a batch of samples (lanes) of the EA model on a distributed lattice, with R
+ * replicas at each of nT temperatures, advanced together by checkerboard sweeps and parallel
+ * tempering.  Configuration slot r*nT + t always holds replica r at temperature index t for
+ * every lane: a tempering swap exchanges the lanes' bits between slots (see tempering.c). */
+#ifndef GLASSY_SIMULATION_H
+#define GLASSY_SIMULATION_H
+
+#include "couplings.h"
+#include "halo.h"
+#include "lattice.h"
+#include "options.h"
+#include "structure_factor.h"
+#include "sweep.h"
+
+typedef enum { OBS_ENERGY, OBS_ENERGY2, OBS_ABS_MAGNETIZATION, OBS_Q2, OBS_Q4, OBS_LINK_OVERLAP, OBS_LINK_OVERLAP2, OBS_QK2, NOBS } ObservableIndex;
+extern const char *const ObservableNames[NOBS];
+extern const char *const ObservableDescriptions[NOBS];
+
+/* Running sums of the measured values, per observable, temperature and sample. */
+typedef struct {
+  int      nbins;     /* bins of the measurement phase (statistical errors) */
+  int64_t  nmeas;     /* measurements in the measurement phase */
+  int64_t  done;      /* measurements taken in the measurement phase so far */
+  double  *bin_sum;   /* [NOBS][nbins][nT][samples] */
+  int64_t *bin_count; /* [nbins] */
+  int      nlog;      /* logarithmic bins over the whole run: sweeps in [2^k, 2^(k+1)) */
+  double  *log_sum;   /* [NOBS][nlog][nT][samples] */
+  int64_t *log_count; /* [nlog] */
+  double  *sf_sum;    /* [nT][local k points] structure factor sum, or NULL */
+  int64_t  sf_count;
+} Accumulators;
+
+typedef enum { TIMER_SWEEP, TIMER_HALO_WAIT, TIMER_MEASURE, TIMER_TEMPERING, TIMER_OUTPUT, NTIMERS } TimerIndex;
+extern const char *const TimerNames[NTIMERS];
+
+typedef struct {
+  const GlassyOptions *opt;
+  MPI_Comm             comm; /* the Cartesian communicator of the lattice */
+  Lattice             *lat;
+  Couplings           *cpl;
+  Halo                *halo;
+  StructureFactor     *sf;
+  int                  W, lanes, samples, nT, R, nslots, npairs;
+  uint32_t             seed;
+  int64_t              first_sample;
+  uint64_t            *spins;     /* [nslots][npadded][W] */
+  double              *beta;      /* [nT] */
+  uint64_t            *threshold; /* [nT][2*dim+1] bimodal acceptance thresholds */
+  SweepKernel          kernel;
+  const char          *kernel_name;
+  int64_t             *energy;    /* [nslots][lanes] total energy, units of 2^-32 */
+  int64_t             *magnet;    /* [nslots][lanes] sum of spins */
+  int64_t              energy_sweep; /* sweep at which energy[] was computed (-1: stale) */
+  int64_t             *tracked;   /* [nslots][lanes] energy kept incrementally, or NULL */
+  int64_t              sweep;     /* sweeps done */
+  int64_t              total_sweeps;
+  int64_t              pt_steps;
+  int64_t              swap_attempts;  /* per pair, lane and replica */
+  int64_t             *swap_accepts;   /* [nT-1][lanes] summed over replicas */
+  Accumulators         acc;
+  double               timer[NTIMERS];
+  double               wall_start, wall_run;
+} Simulation;
+
+PetscErrorCode SimulationCreate(MPI_Comm comm, const GlassyOptions *opt, Simulation **sim);
+PetscErrorCode SimulationDestroy(Simulation **sim);
+/* One full sweep (both colours, every slot) including the halo exchanges. */
+PetscErrorCode SimulationSweep(Simulation *sim);
+/* Run the equilibration and measurement phases with tempering, measurements and progress. */
+PetscErrorCode SimulationRun(Simulation *sim);
+/* Energies and magnetisations of every slot recomputed from the configurations (collective). */
+PetscErrorCode SimulationComputeEnergies(Simulation *sim);
+/* Keep the energy incrementally as well (for the consistency check). */
+PetscErrorCode SimulationTrackEnergy(Simulation *sim);
+
+/* observables.c */
+PetscErrorCode AccumulatorsCreate(Simulation *sim);
+PetscErrorCode AccumulatorsDestroy(Simulation *sim);
+PetscErrorCode ObservablesMeasure(Simulation *sim, PetscBool production);
+/* Thermal averages and binning errors: mean, err [NOBS][samples][nT]. */
+PetscErrorCode ObservablesAverages(const Simulation *sim, double *mean, double *err);
+
+/* tempering.c */
+PetscErrorCode TemperingStep(Simulation *sim);
+
+/* output.c */
+PetscErrorCode OutputCheckWritable(MPI_Comm comm, const char *path);
+PetscErrorCode OutputWrite(Simulation *sim);
+
+#endif

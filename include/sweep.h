@@ -1,0 +1,56 @@
+/* Single-spin update kernels over one colour of the checkerboard.
+ *
+ * Spins are bit-packed: site p of a configuration holds W 64-bit words, bit b of word w is lane
+ * (sample) 64*w + b, and a set bit is spin -1.  Every lane decides with its own random bits:
+ *
+ * - Bimodal couplings.  With n unsatisfied bonds out of 2*dim, a flip changes the energy by
+ *   4*(dim - n) and is accepted with probability p_n (Metropolis or heat bath), represented as a
+ *   32-bit threshold P_n (see RngThreshold).  Lane b's uniform U is a 32-bit integer whose bit
+ *   31-j is bit b of random word j (words j = 0..31 come from RNG_UPDATE draws); the lane flips
+ *   iff U < P_n.  The reference kernel builds U lane by lane; the multispin kernel compares
+ *   all 64 lanes bit-serially from the most significant bit and stops once every lane is decided,
+ *   which gives identical decisions.
+ * - Real couplings (Gaussian or loaded).  Lane b's uniform is one 32-bit RNG_UPDATE_LANE output
+ *   and the threshold is computed from exp() per lane.
+ *
+ * The kernels read neighbour spins from the halo, so the halo of the other colour must be
+ * current.  Kernels that can report the per-lane energy change (fixed point) add it to dE when
+ * dE is not NULL. */
+#ifndef GLASSY_SWEEP_H
+#define GLASSY_SWEEP_H
+
+#include "couplings.h"
+#include "lattice.h"
+#include "options.h"
+#include "rng.h"
+
+typedef struct {
+  const Lattice   *lat;
+  const Couplings *cpl;
+  uint64_t        *spins;     /* this configuration: [npadded][W] */
+  uint32_t         seed;
+  int64_t          first_sample; /* sample index of lane 0 */
+  uint32_t         sweep, slot;
+  double           beta;
+  GlassyUpdate     update;
+  const uint64_t  *threshold; /* bimodal: [2*dim+1] thresholds P_n */
+  int64_t         *dE;        /* [lanes] energy change in units of 2^-32, or NULL */
+} SweepArgs;
+
+typedef void (*SweepKernel)(const SweepArgs *a, const int64_t *sites, int64_t n);
+
+void SweepBimodalReference(const SweepArgs *a, const int64_t *sites, int64_t n);
+void SweepBimodalMultispin(const SweepArgs *a, const int64_t *sites, int64_t n);
+void SweepRealReference(const SweepArgs *a, const int64_t *sites, int64_t n);
+
+/* Thresholds P_n for n = 0..2*dim unsatisfied bonds at inverse temperature beta. */
+void SweepBimodalThresholds(int dim, double beta, GlassyUpdate update, uint64_t *threshold);
+
+/* Acceptance probability of a flip that changes the energy by dE. */
+static inline double SweepAcceptance(GlassyUpdate update, double beta, double dE)
+{
+  if (update == UPDATE_METROPOLIS) return dE <= 0 ? 1.0 : exp(-beta * dE);
+  return 1.0 / (1.0 + exp(beta * dE));
+}
+
+#endif

@@ -1,0 +1,294 @@
+/* Instance files: plain-text edge lists and HDF5, read on rank 0 and broadcast. */
+#include "instance_io.h"
+#include "errors.h"
+#include "lattice.h"
+
+#include <errno.h>
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+PetscBool InstancePathIsHDF5(const char *path)
+{
+  size_t n = strlen(path);
+  return (n > 3 && !strcmp(path + n - 3, ".h5")) || (n > 5 && !strcmp(path + n - 5, ".hdf5"));
+}
+
+/* Map the pair (i, j) to the bond index g*dim + k, or -1 if it is not a lattice bond. */
+static int64_t BondOfPair(int dim, int L, int64_t i, int64_t j)
+{
+  for (int k = 0; k < dim; k++)
+    if (LatticeGlobalNeighbour(dim, L, i, k) == j) return i * dim + k;
+  for (int k = 0; k < dim; k++)
+    if (LatticeGlobalNeighbour(dim, L, j, k) == i) return j * dim + k;
+  return -1;
+}
+
+/* Record bond (i, j, J) read at `where`; line[] holds the line of each bond (0: absent). */
+static PetscErrorCode AddBond(const char *path, long where, int dim, int L, int64_t N, int64_t i, int64_t j, double J, double *Jg, long *line, int64_t *nbonds)
+{
+  int64_t b;
+  PetscFunctionBeginUser;
+  PetscCheck(i >= 0 && i < N, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "%s:%ld: site %" PetscInt64_FMT " is out of range 0..%" PetscInt64_FMT " for L=%d, dim=%d", path, where, (PetscInt64)i, (PetscInt64)(N - 1), L, dim);
+  PetscCheck(j >= 0 && j < N, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "%s:%ld: site %" PetscInt64_FMT " is out of range 0..%" PetscInt64_FMT " for L=%d, dim=%d", path, where, (PetscInt64)j, (PetscInt64)(N - 1), L, dim);
+  PetscCheck(PetscIsNormalReal(J) || J == 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "%s:%ld: coupling %g is not a finite number", path, where, J);
+  b = BondOfPair(dim, L, i, j);
+  PetscCheck(b >= 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "%s:%ld: sites %" PetscInt64_FMT " and %" PetscInt64_FMT " are not nearest neighbours on the periodic L=%d lattice in %d dimensions", path, where, (PetscInt64)i, (PetscInt64)j, L, dim);
+  if (line[b] && L == 2) { /* on L=2 each pair is joined by two bonds: take the other one */
+    int64_t other = BondOfPair(dim, L, j, i);
+    if (other != b && !line[other]) b = other;
+  }
+  PetscCheck(!line[b], PETSC_COMM_SELF, GLASSY_ERR_INPUT, "%s:%ld: the bond between sites %" PetscInt64_FMT " and %" PetscInt64_FMT " is listed twice (first on line %ld)", path, where, (PetscInt64)i, (PetscInt64)j, line[b]);
+  Jg[b]   = GlassyQuantise(J);
+  line[b] = where;
+  (*nbonds)++;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ReadText(const char *path, int dim, int L, int64_t N, double *Jg, long *line, int64_t *nbonds)
+{
+  FILE *f = fopen(path, "r");
+  char  buf[4096];
+  long  lineno = 0;
+
+  PetscFunctionBeginUser;
+  PetscCheck(f, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-couplings_file %s: cannot open (%s)", path, strerror(errno));
+  while (fgets(buf, sizeof buf, f)) {
+    char   *hash, *p = buf, *end;
+    long long i, j;
+    double  J;
+    lineno++;
+    if (!strchr(buf, '\n') && !feof(f)) {
+      fclose(f);
+      SETERRQ(PETSC_COMM_SELF, GLASSY_ERR_INPUT, "%s:%ld: line longer than %d characters", path, lineno, (int)sizeof buf - 2);
+    }
+    if ((hash = strchr(buf, '#'))) *hash = '\0';
+    while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') p++;
+    if (!*p) continue;
+    errno = 0;
+    i     = strtoll(p, &end, 10);
+    if (end == p || errno || (*end != ' ' && *end != '\t')) goto malformed;
+    p = end;
+    j = strtoll(p, &end, 10);
+    if (end == p || errno || (*end != ' ' && *end != '\t')) goto malformed;
+    p = end;
+    J = strtod(p, &end);
+    if (end == p || errno) goto malformed;
+    for (p = end; *p; p++)
+      if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') goto malformed;
+    {
+      PetscErrorCode e = AddBond(path, lineno, dim, L, N, i, j, J, Jg, line, nbonds);
+      if (e) {
+        fclose(f);
+        PetscCall(e);
+      }
+    }
+    continue;
+  malformed:
+    fclose(f);
+    SETERRQ(PETSC_COMM_SELF, GLASSY_ERR_INPUT, "%s:%ld: malformed line, expected `i j J` (two site indices and a coupling)", path, lineno);
+  }
+  if (ferror(f)) {
+    fclose(f);
+    SETERRQ(PETSC_COMM_SELF, GLASSY_ERR_INPUT, "%s: read error after line %ld", path, lineno);
+  }
+  fclose(f);
+  PetscCheck(*nbonds > 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-couplings_file %s: no bonds in the file", path);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ReadH5Dataset(hid_t file, const char *path, const char *name, hid_t type, void *buf, hsize_t *n, hsize_t max)
+{
+  hid_t   d, s;
+  int     rank;
+  hsize_t dims[2];
+  PetscFunctionBeginUser;
+  PetscCheck(H5Lexists(file, name, H5P_DEFAULT) > 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-couplings_file %s: no dataset %s", path, name);
+  d    = H5Dopen2(file, name, H5P_DEFAULT);
+  s    = H5Dget_space(d);
+  rank = H5Sget_simple_extent_ndims(s);
+  if (rank == 1) H5Sget_simple_extent_dims(s, dims, NULL);
+  H5Sclose(s);
+  if (rank != 1 || dims[0] > max || (buf && dims[0] != *n)) {
+    H5Dclose(d);
+    SETERRQ(PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-couplings_file %s: dataset %s must be one-dimensional with one entry per bond (at most %llu)", path, name, (unsigned long long)max);
+  }
+  *n = dims[0];
+  if (buf) {
+    herr_t e = H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+    H5Dclose(d);
+    PetscCheck(e >= 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-couplings_file %s: cannot read dataset %s", path, name);
+  } else H5Dclose(d);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ReadH5Attr(hid_t file, const char *path, const char *name, int *v)
+{
+  hid_t a;
+  PetscFunctionBeginUser;
+  PetscCheck(H5Aexists(file, name) > 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-couplings_file %s: no attribute %s on /", path, name);
+  a = H5Aopen(file, name, H5P_DEFAULT);
+  PetscCheck(H5Aread(a, H5T_NATIVE_INT, v) >= 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-couplings_file %s: cannot read attribute %s", path, name);
+  H5Aclose(a);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ReadHDF5(const char *path, int dim, int L, int64_t N, double *Jg, long *line, int64_t *nbonds)
+{
+  hid_t    file;
+  int      fdim, fL;
+  hsize_t  n = 0, n2;
+  int64_t *ii = NULL, *jj = NULL;
+  double  *JJ = NULL;
+  PetscErrorCode e = 0;
+
+  PetscFunctionBeginUser;
+  PetscCheck(access(path, R_OK) == 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-couplings_file %s: cannot open (%s)", path, strerror(errno));
+  PetscCheck(H5Fis_hdf5(path) > 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-couplings_file %s: not an HDF5 file", path);
+  file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  PetscCheck(file >= 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-couplings_file %s: cannot open as HDF5", path);
+  e = ReadH5Attr(file, path, "dim", &fdim);
+  if (!e) e = ReadH5Attr(file, path, "L", &fL);
+  if (!e && (fdim != dim || fL != L)) e = PetscError(PETSC_COMM_SELF, __LINE__, PETSC_FUNCTION_NAME, __FILE__, GLASSY_ERR_INPUT, PETSC_ERROR_INITIAL, "-couplings_file %s: the instance is for dim %d, L %d but the run has -dim %d -L %d", path, fdim, fL, dim, L);
+  if (!e) e = ReadH5Dataset(file, path, "J", H5T_NATIVE_DOUBLE, NULL, &n, (hsize_t)(N * dim));
+  if (!e) e = PetscMalloc3(n, &ii, n, &jj, n, &JJ);
+  n2 = n;
+  if (!e) e = ReadH5Dataset(file, path, "i", H5T_NATIVE_INT64, ii, &n2, (hsize_t)(N * dim));
+  if (!e) e = ReadH5Dataset(file, path, "j", H5T_NATIVE_INT64, jj, &n2, (hsize_t)(N * dim));
+  if (!e) e = ReadH5Dataset(file, path, "J", H5T_NATIVE_DOUBLE, JJ, &n2, (hsize_t)(N * dim));
+  H5Fclose(file);
+  for (hsize_t b = 0; !e && b < n; b++) e = AddBond(path, (long)b + 1, dim, L, N, ii[b], jj[b], JJ[b], Jg, line, nbonds);
+  PetscCall(PetscFree3(ii, jj, JJ));
+  PetscCall(e);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode InstanceRead(MPI_Comm comm, const char *path, int dim, int L, double *Jg, int64_t *nbonds)
+{
+  int            rank;
+  int64_t        N = 1;
+  PetscErrorCode err = 0;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  for (int k = 0; k < dim; k++) N *= L;
+  *nbonds = 0;
+  if (!rank) {
+    long *line;
+    PetscCall(PetscCalloc1(N * dim, &line));
+    for (int64_t b = 0; b < N * dim; b++) Jg[b] = 0;
+    H5E_BEGIN_TRY
+    {
+      err = InstancePathIsHDF5(path) ? ReadHDF5(path, dim, L, N, Jg, line, nbonds) : ReadText(path, dim, L, N, Jg, line, nbonds);
+    }
+    H5E_END_TRY;
+    PetscCall(PetscFree(line));
+  }
+  PetscCall(ErrorsShare(comm, 0, err));
+  PetscCallMPI(MPI_Bcast(nbonds, 1, MPI_INT64_T, 0, comm));
+  for (int64_t done = 0; done < N * dim; done += 1 << 26) {
+    int64_t n = N * dim - done < (1 << 26) ? N * dim - done : (1 << 26);
+    PetscCallMPI(MPI_Bcast(Jg + done, (int)n, MPI_DOUBLE, 0, comm));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Temporary name beside path, so that rename() is atomic. */
+static void TempName(const char *path, char *tmp, size_t len)
+{
+  snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
+}
+
+static PetscErrorCode WriteText(const char *tmp, const char *path, int dim, int L, const double *Jg, const char *comment)
+{
+  FILE   *f = fopen(tmp, "w");
+  int64_t N = 1;
+  int     bad;
+  PetscFunctionBeginUser;
+  PetscCheck(f, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-export_couplings %s: cannot create (%s)", path, strerror(errno));
+  for (int k = 0; k < dim; k++) N *= L;
+  fprintf(f, "# %s\n# one bond per line: i j J (0-based sites, index x0 + L*x1 + L*L*x2 + ...)\n", comment);
+  for (int64_t g = 0; g < N; g++)
+    for (int k = 0; k < dim; k++) fprintf(f, "%" PetscInt64_FMT " %" PetscInt64_FMT " %.17g\n", (PetscInt64)g, (PetscInt64)LatticeGlobalNeighbour(dim, L, g, k), Jg[g * dim + k]);
+  bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
+  bad |= fclose(f) != 0;
+  if (bad) unlink(tmp);
+  PetscCheck(!bad, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-export_couplings %s: write failed (%s)", path, strerror(errno));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode WriteHDF5(const char *tmp, const char *path, int dim, int L, const double *Jg, const char *comment)
+{
+  int64_t  N = 1, nb;
+  int64_t *ii, *jj;
+  hid_t    f, s, d, a, st;
+  hsize_t  n;
+  herr_t   e = 0;
+  PetscFunctionBeginUser;
+  for (int k = 0; k < dim; k++) N *= L;
+  nb = N * dim;
+  n  = (hsize_t)nb;
+  PetscCall(PetscMalloc2(nb, &ii, nb, &jj));
+  for (int64_t g = 0; g < N; g++)
+    for (int k = 0; k < dim; k++) {
+      ii[g * dim + k] = g;
+      jj[g * dim + k] = LatticeGlobalNeighbour(dim, L, g, k);
+    }
+  f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (f < 0) {
+    PetscCall(PetscFree2(ii, jj));
+    SETERRQ(PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-export_couplings %s: cannot create", path);
+  }
+  s = H5Screate_simple(1, &n, NULL);
+  d = H5Dcreate2(f, "i", H5T_STD_I64LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  e |= H5Dwrite(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, ii);
+  H5Dclose(d);
+  d = H5Dcreate2(f, "j", H5T_STD_I64LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  e |= H5Dwrite(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, jj);
+  H5Dclose(d);
+  d = H5Dcreate2(f, "J", H5T_IEEE_F64LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  e |= H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, Jg);
+  H5Dclose(d);
+  H5Sclose(s);
+  s = H5Screate(H5S_SCALAR);
+  a = H5Acreate2(f, "dim", H5T_STD_I32LE, s, H5P_DEFAULT, H5P_DEFAULT);
+  e |= H5Awrite(a, H5T_NATIVE_INT, &dim);
+  H5Aclose(a);
+  a = H5Acreate2(f, "L", H5T_STD_I32LE, s, H5P_DEFAULT, H5P_DEFAULT);
+  e |= H5Awrite(a, H5T_NATIVE_INT, &L);
+  H5Aclose(a);
+  st = H5Tcopy(H5T_C_S1);
+  H5Tset_size(st, strlen(comment) + 1);
+  a = H5Acreate2(f, "comment", st, s, H5P_DEFAULT, H5P_DEFAULT);
+  e |= H5Awrite(a, st, comment);
+  H5Aclose(a);
+  H5Tclose(st);
+  H5Sclose(s);
+  e |= H5Fclose(f);
+  PetscCall(PetscFree2(ii, jj));
+  if (e < 0) unlink(tmp);
+  PetscCheck(e >= 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-export_couplings %s: write failed", path);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode InstanceWrite(const char *path, int dim, int L, const double *Jg, const char *comment)
+{
+  char           tmp[PETSC_MAX_PATH_LEN + 32];
+  PetscErrorCode e;
+  PetscFunctionBeginUser;
+  TempName(path, tmp, sizeof tmp);
+  H5E_BEGIN_TRY
+  {
+    e = InstancePathIsHDF5(path) ? WriteHDF5(tmp, path, dim, L, Jg, comment) : WriteText(tmp, path, dim, L, Jg, comment);
+  }
+  H5E_END_TRY;
+  PetscCall(e);
+  if (rename(tmp, path) != 0) {
+    int er = errno;
+    unlink(tmp);
+    SETERRQ(PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-export_couplings %s: cannot rename the finished file into place (%s)", path, strerror(er));
+  }
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,120 @@
+/* glassy: Monte Carlo simulation of spin glasses.  main() owns MPI_COMM_WORLD and is the one
+ * place that decides how the program exits; the physics receives a communicator. */
+#include "errors.h"
+#include "options.h"
+#include "simulation.h"
+
+#include <string.h>
+
+static const char help[] = "glassy: parallel-tempering Monte Carlo for Edwards-Anderson spin glasses.\n"
+                           "Options are listed below; see doc/options.md for details.\n\n";
+
+/* Disorder averages over the batch and the timers, printed at the end of a run. */
+static PetscErrorCode PrintSummary(Simulation *sim)
+{
+  const int     nT = sim->nT, S = sim->samples, d = sim->lat->dim;
+  double       *mean, *err, tmin[NTIMERS], tmax[NTIMERS], tsum[NTIMERS];
+  const double  attempts = (double)sim->lat->N * sim->lanes * sim->nslots * (double)sim->sweep;
+  const GlassyOptions *opt = sim->opt;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(NOBS * (int64_t)S * nT, &mean));
+  PetscCall(PetscMalloc1(NOBS * (int64_t)S * nT, &err));
+  PetscCall(ObservablesAverages(sim, mean, err));
+  PetscCall(PetscPrintf(sim->comm, "\nglassy: averages over the %d samples (error: spread over samples)\n", S));
+  PetscCall(PetscPrintf(sim->comm, "%9s %21s %9s %9s %9s %9s %9s\n", "T", "e", "|m|", "q2", "g", "q_link", "swap acc"));
+  for (int t = 0; t < nT; t++) {
+    double avg[NOBS], e2 = 0, acc = NAN;
+    for (int o = 0; o < NOBS; o++) {
+      avg[o] = 0;
+      for (int l = 0; l < S; l++) avg[o] += mean[((int64_t)o * S + l) * nT + t] / S;
+    }
+    for (int l = 0; l < S; l++) {
+      double x = mean[((int64_t)OBS_ENERGY * S + l) * nT + t] - avg[OBS_ENERGY];
+      e2 += x * x;
+    }
+    if (t + 1 < nT && sim->swap_attempts) {
+      acc = 0;
+      for (int l = 0; l < S; l++) acc += (double)sim->swap_accepts[(int64_t)t * sim->lanes + l] / ((double)sim->swap_attempts * sim->R * S);
+    }
+    PetscCall(PetscPrintf(sim->comm, "%9.5f %11.6f +- %6.4f %9.5f %9.5f %9.5f %9.5f %9.3f\n", opt->temperatures[t], avg[OBS_ENERGY], S > 1 ? sqrt(e2 / ((double)S * (S - 1))) : 0.0, avg[OBS_ABS_MAGNETIZATION], avg[OBS_Q2], 0.5 * (3 - avg[OBS_Q4] / (avg[OBS_Q2] * avg[OBS_Q2])), avg[OBS_LINK_OVERLAP], acc));
+  }
+  if (!sim->cpl->bimodal && !opt->couplings_file[0]) {
+    PetscCall(PetscPrintf(sim->comm, "glassy: equilibrium check for Gaussian couplings, [e] = -(d/T)(1 - [q_link]):\n"));
+    for (int t = 0; t < nT; t++) {
+      double diff = 0, d2 = 0;
+      for (int l = 0; l < S; l++) {
+        double x = mean[((int64_t)OBS_ENERGY * S + l) * nT + t] + (d / opt->temperatures[t]) * (1 - mean[((int64_t)OBS_LINK_OVERLAP * S + l) * nT + t]);
+        diff += x / S;
+        d2 += x * x / S;
+      }
+      double e = S > 1 ? sqrt((d2 - diff * diff) / (S - 1)) : NAN;
+      PetscCall(PetscPrintf(sim->comm, "  T %.5f: difference %+.5f +- %.5f (%.1f sigma)%s\n", opt->temperatures[t], diff, e, fabs(diff) / e, fabs(diff) > 3 * e ? "  <- not equilibrated?" : ""));
+    }
+  }
+  PetscCallMPI(MPI_Allreduce(sim->timer, tmin, NTIMERS, MPI_DOUBLE, MPI_MIN, sim->comm));
+  PetscCallMPI(MPI_Allreduce(sim->timer, tmax, NTIMERS, MPI_DOUBLE, MPI_MAX, sim->comm));
+  PetscCallMPI(MPI_Allreduce(sim->timer, tsum, NTIMERS, MPI_DOUBLE, MPI_SUM, sim->comm));
+  PetscCall(PetscPrintf(sim->comm, "\nglassy: timers over %d ranks (seconds: min / avg / max)\n", sim->lat->size));
+  for (int i = 0; i < NTIMERS; i++) PetscCall(PetscPrintf(sim->comm, "  %-10s %9.3f %9.3f %9.3f\n", TimerNames[i], tmin[i], tsum[i] / sim->lat->size, tmax[i]));
+  PetscCall(PetscPrintf(sim->comm, "glassy: %" PetscInt64_FMT " sweeps in %.2f s, %.4g spin-flip attempts\n", (PetscInt64)sim->sweep, sim->wall_run, attempts));
+  if (attempts > 0) PetscCall(PetscPrintf(sim->comm, "glassy: figure of merit: %.1f ps per spin-flip attempt per core (%s kernel)\n", sim->wall_run * sim->lat->size / attempts * 1e12, sim->kernel_name));
+  PetscCall(PetscPrintf(sim->comm, "glassy: results in %s\n", opt->output));
+  PetscCall(PetscFree(mean));
+  PetscCall(PetscFree(err));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Run(MPI_Comm comm)
+{
+  GlassyOptions opt;
+  Simulation   *sim = NULL;
+  PetscBool     help;
+  int           size;
+
+  PetscFunctionBeginUser;
+  PetscCall(OptionsProcess(comm, &opt));
+  PetscCall(PetscOptionsHasHelp(NULL, &help));
+  if (help) PetscFunctionReturn(0);
+  PetscCall(OutputCheckWritable(comm, opt.output));
+  PetscCall(CouplingsExport(comm, &opt));
+  PetscCall(SimulationCreate(comm, &opt, &sim));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  {
+    char grid[64] = "";
+    for (int k = 0; k < sim->lat->dim; k++) PetscCall(PetscSNPrintf(grid + strlen(grid), sizeof grid - strlen(grid), k ? "x%d" : "%d", sim->lat->dims[k]));
+    PetscCall(PetscPrintf(comm, "glassy: EA %dD, L=%d (N=%" PetscInt64_FMT "), %s couplings, %d samples from %" PetscInt_FMT ", %d replicas x %d temperatures (%.4g .. %.4g), %s, kernel %s\n", sim->lat->dim, sim->lat->L, (PetscInt64)sim->lat->N, opt.couplings_file[0] ? opt.couplings_file : GlassyCouplingsNames[opt.couplings], sim->samples, opt.sample_offset, sim->R, sim->nT, opt.temperatures[0], opt.temperatures[sim->nT - 1], GlassyUpdateNames[opt.update], sim->kernel_name));
+    PetscCall(PetscPrintf(comm, "glassy: %d ranks as a %s grid, %" PetscInt64_FMT " + %" PetscInt64_FMT " sweeps, measurements every %" PetscInt_FMT ", tempering every %" PetscInt_FMT "\n", size, grid, (PetscInt64)opt.equilibration_sweeps, (PetscInt64)opt.measurement_sweeps, opt.measure_interval, opt.pt_interval));
+    if (sim->cpl->nbonds_file) PetscCall(PetscPrintf(comm, "glassy: read %" PetscInt64_FMT " of the %" PetscInt64_FMT " bonds from %s (bonds not listed have J = 0)\n", (PetscInt64)sim->cpl->nbonds_file, (PetscInt64)(sim->lat->N * sim->lat->dim), opt.couplings_file));
+  }
+  PetscCall(SimulationRun(sim));
+  PetscCall(OutputWrite(sim));
+  PetscCall(PrintSummary(sim));
+  PetscCall(SimulationDestroy(&sim));
+  PetscCall(OptionsDestroy(&opt));
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv)
+{
+  PetscErrorCode ierr;
+  int            rank;
+
+  ierr = PetscInitialize(&argc, &argv, NULL, help);
+  if (ierr) return 1;
+  ierr = ErrorsInstall();
+  if (!ierr) ierr = Run(PETSC_COMM_WORLD);
+  if (!ierr) return PetscFinalize() ? 1 : 0;
+
+  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+  if (ErrorsLastCode() == GLASSY_ERR_INPUT) {
+    /* Raised collectively: every rank is here; one line from rank 0, then a clean exit. */
+    if (!rank) fprintf(stderr, "glassy: error: %s\n", ErrorsLastMessage());
+    PetscFinalize();
+    return 1;
+  }
+  /* Anything else may have happened on one rank only: report it and take every rank down. */
+  fprintf(stderr, "glassy: error on rank %d: %s\n", rank, ErrorsLastMessage());
+  MPI_Abort(PETSC_COMM_WORLD, 2);
+  return 2;
+}

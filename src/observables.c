@@ -1,0 +1,226 @@
+/* Measurements: energies, magnetisation, replica overlaps, link overlaps and the overlap at the
+ * smallest non-zero wave vector, per sample and temperature, accumulated in bins.
+ *
+ * Overlaps are counted exactly: for replicas a, b the word s_a ^ s_b marks the sites where they
+ * differ, and vertical counters give, per lane, the number of such sites overall, per plane
+ * x_mu = c (for q(k_min) along each direction) and per bond (link overlap).  The integer counts are
+ * summed over ranks, so every measurement is independent of the number of ranks. */
+#include "simulation.h"
+#include "vcount.h"
+
+const char *const ObservableNames[NOBS] = {"energy", "energy2", "abs_magnetization", "q2", "q4", "link_overlap", "link_overlap2", "qk2"};
+const char *const ObservableDescriptions[NOBS] = {
+  "<e>, energy per spin H/N averaged over replicas",
+  "<e^2>, square of the energy per spin averaged over replicas",
+  "<|m|>, absolute magnetisation per spin averaged over replicas",
+  "<q^2>, q = (1/N) sum_i s_i^a s_i^b averaged over replica pairs a<b",
+  "<q^4>, averaged over replica pairs",
+  "<q_l>, link overlap (1/(N d)) sum_<ij> s_i^a s_j^a s_i^b s_j^b averaged over replica pairs",
+  "<q_l^2>, averaged over replica pairs",
+  "<|q(k_min)|^2>, k_min = 2 pi / L along each lattice direction, averaged over directions and pairs",
+};
+
+static int LogBin(int64_t sweep)
+{
+  int k = 0;
+  while (sweep >>= 1) k++;
+  return k;
+}
+
+PetscErrorCode AccumulatorsCreate(Simulation *sim)
+{
+  Accumulators       *acc = &sim->acc;
+  const GlassyOptions *opt = sim->opt;
+  const int64_t        per = (int64_t)sim->nT * sim->samples;
+  PetscFunctionBeginUser;
+  acc->nmeas = (opt->equilibration_sweeps + opt->measurement_sweeps) / opt->measure_interval - opt->equilibration_sweeps / opt->measure_interval;
+  acc->nbins = (int)(acc->nmeas < opt->bins ? acc->nmeas : opt->bins);
+  if (acc->nbins < 1) acc->nbins = 1;
+  acc->nlog = sim->total_sweeps > 0 ? LogBin(sim->total_sweeps) + 1 : 1;
+  PetscCall(PetscCalloc1(NOBS * acc->nbins * per, &acc->bin_sum));
+  PetscCall(PetscCalloc1(acc->nbins, &acc->bin_count));
+  PetscCall(PetscCalloc1(NOBS * acc->nlog * per, &acc->log_sum));
+  PetscCall(PetscCalloc1(acc->nlog, &acc->log_count));
+  if (sim->sf) PetscCall(PetscCalloc1(sim->nT * sim->sf->nk_local + 1, &acc->sf_sum));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode AccumulatorsDestroy(Simulation *sim)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree(sim->acc.bin_sum));
+  PetscCall(PetscFree(sim->acc.bin_count));
+  PetscCall(PetscFree(sim->acc.log_sum));
+  PetscCall(PetscFree(sim->acc.log_count));
+  PetscCall(PetscFree(sim->acc.sf_sum));
+  PetscFunctionReturn(0);
+}
+
+/* Counts per lane for one pair at one temperature: [0] differing sites, [1] differing bonds,
+ * [2 + mu*L + c] differing sites in plane x_mu = c.  Local to this rank. */
+static void PairCounts(const Simulation *sim, const uint64_t *A, const uint64_t *B, uint64_t *planes, int64_t *count)
+{
+  const Lattice *lat = sim->lat;
+  const int      d = lat->dim, L = lat->L, W = sim->W, lanes = sim->lanes, nc = 2 + d * L;
+  for (int w = 0; w < W; w++) {
+    PetscArrayzero(planes, (size_t)nc * VCOUNT_PLANES);
+    for (int64_t i = 0; i < lat->nlocal; i++) {
+      const int64_t  p = lat->owned[i];
+      const uint64_t x = A[p * W + w] ^ B[p * W + w];
+      int64_t        rest = p;
+      VCountAdd(planes, x);
+      for (int k = 0; k < d; k++) {
+        const int64_t q  = p + lat->stride[k];
+        const int     xl = (int)(rest % (lat->nloc[k] + 2)) - 1;
+        rest /= lat->nloc[k] + 2;
+        VCountAdd(planes + VCOUNT_PLANES, x ^ A[q * W + w] ^ B[q * W + w]);
+        VCountAdd(planes + (2 + k * L + lat->offset[k] + xl) * VCOUNT_PLANES, x);
+      }
+    }
+    for (int c = 0; c < nc; c++) VCountExtract(planes + c * VCOUNT_PLANES, count + (int64_t)c * lanes + 64 * w);
+  }
+}
+
+PetscErrorCode ObservablesMeasure(Simulation *sim, PetscBool production)
+{
+  const Lattice *lat = sim->lat;
+  const int      d = lat->dim, L = lat->L, nT = sim->nT, R = sim->R, lanes = sim->lanes, S = sim->samples;
+  const int      nc = 2 + d * L;
+  const int64_t  np = lat->npadded, N = lat->N;
+  const int64_t  per = (int64_t)nT * S;
+  Accumulators  *acc = &sim->acc;
+  double        *val; /* [NOBS][nT][S] this measurement */
+  int64_t       *count = NULL;
+  uint64_t      *planes;
+
+  PetscFunctionBeginUser;
+  PetscCall(SimulationComputeEnergies(sim));
+  PetscCall(PetscMalloc1(NOBS * per, &val));
+  for (int t = 0; t < nT; t++)
+    for (int l = 0; l < S; l++) {
+      double e = 0, e2 = 0, m = 0;
+      for (int r = 0; r < R; r++) {
+        const int64_t i  = (int64_t)(r * nT + t) * lanes + l;
+        const double  er = (double)sim->energy[i] / GLASSY_FIX_ONE / (double)N;
+        e += er;
+        e2 += er * er;
+        m += fabs((double)sim->magnet[i]) / (double)N;
+      }
+      val[(OBS_ENERGY * nT + t) * S + l]            = e / R;
+      val[(OBS_ENERGY2 * nT + t) * S + l]           = e2 / R;
+      val[(OBS_ABS_MAGNETIZATION * nT + t) * S + l] = m / R;
+    }
+
+  if (sim->npairs > 0) {
+    const int64_t pair_block = (int64_t)nc * lanes;
+    PetscCall(PetscCalloc1((int64_t)nT * sim->npairs * pair_block, &count));
+    PetscCall(PetscMalloc1((int64_t)nc * VCOUNT_PLANES, &planes));
+    for (int t = 0; t < nT; t++) {
+      int pr = 0;
+      for (int a = 0; a < R; a++)
+        for (int b = a + 1; b < R; b++, pr++) PairCounts(sim, sim->spins + (int64_t)(a * nT + t) * np * sim->W, sim->spins + (int64_t)(b * nT + t) * np * sim->W, planes, count + ((int64_t)t * sim->npairs + pr) * pair_block);
+    }
+    PetscCall(PetscFree(planes));
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, count, (int)((int64_t)nT * sim->npairs * pair_block), MPI_INT64_T, MPI_SUM, sim->comm));
+    for (int t = 0; t < nT; t++)
+      for (int l = 0; l < S; l++) {
+        double q2 = 0, q4 = 0, ql = 0, ql2 = 0, qk2 = 0;
+        for (int pr = 0; pr < sim->npairs; pr++) {
+          const int64_t *c = count + ((int64_t)t * sim->npairs + pr) * pair_block;
+          const double   q = 1.0 - 2.0 * (double)c[l] / (double)N;
+          const double   qlink = 1.0 - 2.0 * (double)c[lanes + l] / ((double)N * d);
+          q2 += q * q;
+          q4 += q * q * q * q;
+          ql += qlink;
+          ql2 += qlink * qlink;
+          for (int k = 0; k < d; k++) {
+            double re = 0, im = 0;
+            for (int x = 0; x < L; x++) {
+              const double Q = ((double)(N / L) - 2.0 * (double)c[(int64_t)(2 + k * L + x) * lanes + l]) / (double)N;
+              re += Q * cos(2 * M_PI * x / L);
+              im += Q * sin(2 * M_PI * x / L);
+            }
+            qk2 += re * re + im * im;
+          }
+        }
+        val[(OBS_Q2 * nT + t) * S + l]            = q2 / sim->npairs;
+        val[(OBS_Q4 * nT + t) * S + l]            = q4 / sim->npairs;
+        val[(OBS_LINK_OVERLAP * nT + t) * S + l]  = ql / sim->npairs;
+        val[(OBS_LINK_OVERLAP2 * nT + t) * S + l] = ql2 / sim->npairs;
+        val[(OBS_QK2 * nT + t) * S + l]           = qk2 / (sim->npairs * d);
+      }
+    PetscCall(PetscFree(count));
+  } else {
+    for (int o = OBS_Q2; o < NOBS; o++)
+      for (int64_t i = 0; i < per; i++) val[o * per + i] = NAN;
+  }
+
+  /* Logarithmic bins over the whole run, and the thermal-average bins of the measurement phase. */
+  {
+    const int k = LogBin(sim->sweep);
+    for (int o = 0; o < NOBS; o++)
+      for (int64_t i = 0; i < per; i++) acc->log_sum[((int64_t)o * acc->nlog + k) * per + i] += val[o * per + i];
+    acc->log_count[k]++;
+  }
+  if (production) {
+    const int bin = (int)(acc->done * acc->nbins / acc->nmeas);
+    for (int o = 0; o < NOBS; o++)
+      for (int64_t i = 0; i < per; i++) acc->bin_sum[((int64_t)o * acc->nbins + bin) * per + i] += val[o * per + i];
+    acc->bin_count[bin]++;
+    acc->done++;
+    if (sim->sf) {
+      const int64_t nk = sim->sf->nk_local;
+      double       *field, *power;
+      PetscCall(PetscMalloc1(lat->nlocal * lanes, &field));
+      PetscCall(PetscMalloc1(nk * lanes + 1, &power));
+      for (int t = 0; t < nT; t++)
+        for (int a = 0; a < R; a++)
+          for (int b = a + 1; b < R; b++) {
+            const uint64_t *A = sim->spins + (int64_t)(a * nT + t) * np * sim->W, *B = sim->spins + (int64_t)(b * nT + t) * np * sim->W;
+            for (int64_t i = 0; i < lat->nlocal; i++)
+              for (int l = 0; l < lanes; l++) {
+                const int64_t p = lat->owned[i];
+                field[i * lanes + l] = (((A[p * sim->W + l / 64] ^ B[p * sim->W + l / 64]) >> (l % 64)) & 1u) ? -1.0 : 1.0;
+              }
+            PetscCall(StructureFactorCompute(sim->sf, field, power));
+            for (int64_t kk = 0; kk < nk; kk++) {
+              double s = 0;
+              for (int l = 0; l < S; l++) s += power[kk * lanes + l];
+              acc->sf_sum[t * nk + kk] += s / (S * sim->npairs);
+            }
+          }
+      PetscCall(PetscFree(field));
+      PetscCall(PetscFree(power));
+      acc->sf_count++;
+    }
+  }
+  PetscCall(PetscFree(val));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ObservablesAverages(const Simulation *sim, double *mean, double *err)
+{
+  const Accumulators *acc = &sim->acc;
+  const int           nT = sim->nT, S = sim->samples;
+  const int64_t       per = (int64_t)nT * S;
+  int                 nb = 0;
+  PetscFunctionBeginUser;
+  for (int b = 0; b < acc->nbins; b++) nb += acc->bin_count[b] > 0;
+  for (int o = 0; o < NOBS; o++)
+    for (int t = 0; t < nT; t++)
+      for (int l = 0; l < S; l++) {
+        const int64_t i = (int64_t)t * S + l;
+        double        total = 0, var = 0, m;
+        for (int b = 0; b < acc->nbins; b++) total += acc->bin_sum[((int64_t)o * acc->nbins + b) * per + i];
+        m = acc->done ? total / acc->done : NAN;
+        for (int b = 0; b < acc->nbins; b++)
+          if (acc->bin_count[b]) {
+            const double x = acc->bin_sum[((int64_t)o * acc->nbins + b) * per + i] / acc->bin_count[b] - m;
+            var += x * x;
+          }
+        /* output layout [NOBS][samples][nT] */
+        mean[((int64_t)o * S + l) * nT + t] = m;
+        err[((int64_t)o * S + l) * nT + t]  = nb > 1 ? sqrt(var / ((double)nb * (nb - 1))) : NAN;
+      }
+  PetscFunctionReturn(0);
+}

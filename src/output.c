@@ -1,0 +1,287 @@
+/* The results file: one HDF5 file written collectively with parallel HDF5 (layout in
+ * doc/output.md).  It is written under a temporary name and renamed into place only when it is
+ * complete, so a failed or interrupted run never leaves a partial file at -output. */
+#include "simulation.h"
+#include "config.h"
+#include "build-info.h"
+#include "errors.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+PetscErrorCode OutputCheckWritable(MPI_Comm comm, const char *path)
+{
+  int            rank;
+  PetscErrorCode err = 0;
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (!rank) {
+    char        probe[PETSC_MAX_PATH_LEN + 64];
+    struct stat st;
+    int         fd;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) err = PetscError(PETSC_COMM_SELF, __LINE__, PETSC_FUNCTION_NAME, __FILE__, GLASSY_ERR_INPUT, PETSC_ERROR_INITIAL, "-output %s: is a directory", path);
+    else {
+      snprintf(probe, sizeof probe, "%s.probe-%ld", path, (long)getpid());
+      fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0644);
+      if (fd < 0) err = PetscError(PETSC_COMM_SELF, __LINE__, PETSC_FUNCTION_NAME, __FILE__, GLASSY_ERR_INPUT, PETSC_ERROR_INITIAL, "-output %s: cannot be written (%s)", path, strerror(errno));
+      else {
+        close(fd);
+        unlink(probe);
+      }
+    }
+  }
+  PetscCall(ErrorsShare(comm, 0, err));
+  PetscFunctionReturn(0);
+}
+
+/* Remember the first error but keep making every collective call on every rank. */
+#define KEEP(call) \
+  do { \
+    PetscErrorCode keep_e_ = (call); \
+    if (!e) e = keep_e_; \
+  } while (0)
+
+/* A dataset of doubles written by rank 0 (metadata collective). */
+static PetscErrorCode WriteDoubles(hid_t loc, const char *name, int ndims, const hsize_t *dims, const double *data, int rank, const char *description)
+{
+  hid_t space, dset;
+  PetscFunctionBeginUser;
+  space = H5Screate_simple(ndims, dims, NULL);
+  dset  = H5Dcreate2(loc, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  PetscCheck(dset >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot create dataset %s", name);
+  if (rank == 0) PetscCheck(H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write dataset %s", name);
+  if (description) {
+    hid_t s = H5Screate(H5S_SCALAR), st = H5Tcopy(H5T_C_S1), a;
+    H5Tset_size(st, strlen(description) + 1);
+    a = H5Acreate2(dset, "description", st, s, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(a, st, description);
+    H5Aclose(a);
+    H5Tclose(st);
+    H5Sclose(s);
+  }
+  H5Dclose(dset);
+  H5Sclose(space);
+  PetscFunctionReturn(0);
+}
+
+static void AttrString(hid_t loc, const char *name, const char *value)
+{
+  hid_t s = H5Screate(H5S_SCALAR), st = H5Tcopy(H5T_C_S1), a;
+  H5Tset_size(st, strlen(value) + 1);
+  a = H5Acreate2(loc, name, st, s, H5P_DEFAULT, H5P_DEFAULT);
+  H5Awrite(a, st, value);
+  H5Aclose(a);
+  H5Tclose(st);
+  H5Sclose(s);
+}
+
+static void AttrDouble(hid_t loc, const char *name, double v)
+{
+  hid_t s = H5Screate(H5S_SCALAR), a = H5Acreate2(loc, name, H5T_IEEE_F64LE, s, H5P_DEFAULT, H5P_DEFAULT);
+  H5Awrite(a, H5T_NATIVE_DOUBLE, &v);
+  H5Aclose(a);
+  H5Sclose(s);
+}
+
+static void AttrInt(hid_t loc, const char *name, long long v)
+{
+  hid_t s = H5Screate(H5S_SCALAR), a = H5Acreate2(loc, name, H5T_STD_I64LE, s, H5P_DEFAULT, H5P_DEFAULT);
+  H5Awrite(a, H5T_NATIVE_LLONG, &v);
+  H5Aclose(a);
+  H5Sclose(s);
+}
+
+static void WriteProvenance(hid_t file, const Simulation *sim, double ps_per_attempt)
+{
+  const GlassyOptions *o = sim->opt;
+  char                 buf[4096];
+  AttrString(file, "program", "glassy");
+  AttrString(file, "version", PACKAGE_VERSION);
+  AttrString(file, "git_commit", GLASSY_GIT_COMMIT);
+  AttrString(file, "build_flags", GLASSY_BUILD_FLAGS);
+  AttrString(file, "options", o->command_line ? o->command_line : "");
+  AttrInt(file, "mpi_ranks", sim->lat->size);
+  buf[0] = '\0';
+  for (int k = 0; k < sim->lat->dim; k++) snprintf(buf + strlen(buf), sizeof buf - strlen(buf), k ? "x%d" : "%d", sim->lat->dims[k]);
+  AttrString(file, "rank_grid", buf);
+  AttrString(file, "kernel", sim->kernel_name);
+  AttrString(file, "model", GlassyModelNames[o->model]);
+  AttrInt(file, "dim", o->dim);
+  AttrInt(file, "L", o->L);
+  AttrInt(file, "N", sim->lat->N);
+  AttrString(file, "couplings", o->couplings_file[0] ? "file" : GlassyCouplingsNames[o->couplings]);
+  AttrString(file, "couplings_file", o->couplings_file);
+  AttrInt(file, "seed", o->seed);
+  AttrInt(file, "samples", o->samples);
+  AttrInt(file, "sample_offset", o->sample_offset);
+  AttrInt(file, "replicas", o->replicas);
+  AttrString(file, "update", GlassyUpdateNames[o->update]);
+  AttrInt(file, "equilibration_sweeps", o->equilibration_sweeps);
+  AttrInt(file, "measurement_sweeps", o->measurement_sweeps);
+  AttrInt(file, "measure_interval", o->measure_interval);
+  AttrInt(file, "pt_interval", o->pt_interval);
+  AttrInt(file, "bins", sim->acc.nbins);
+  AttrInt(file, "measurements", sim->acc.done);
+  AttrDouble(file, "wall_seconds", sim->wall_run);
+  AttrDouble(file, "ps_per_spin_flip_attempt_per_core", ps_per_attempt);
+}
+
+PetscErrorCode OutputWrite(Simulation *sim)
+{
+  const GlassyOptions *opt = sim->opt;
+  const int            nT = sim->nT, S = sim->samples, rank = sim->lat->rank;
+  char                 tmp[PETSC_MAX_PATH_LEN + 64];
+  long                 pid = (long)getpid();
+  hid_t                fapl, file, grp;
+  double              *mean, *err, *buf;
+  PetscErrorCode       e = 0;
+  double               t0 = MPI_Wtime();
+  const double         attempts = (double)sim->lat->N * sim->lanes * sim->nslots * (double)sim->sweep;
+  const double         ps = attempts > 0 ? sim->wall_run * sim->lat->size / attempts * 1e12 : 0;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Bcast(&pid, 1, MPI_LONG, 0, sim->comm));
+  snprintf(tmp, sizeof tmp, "%s.tmp-%ld", opt->output, pid);
+  PetscCall(PetscMalloc1(NOBS * (int64_t)S * nT, &mean));
+  PetscCall(PetscMalloc1(NOBS * (int64_t)S * nT, &err));
+  PetscCall(ObservablesAverages(sim, mean, err));
+
+  fapl = H5Pcreate(H5P_FILE_ACCESS);
+  H5Pset_fapl_mpio(fapl, sim->comm, MPI_INFO_NULL);
+  H5E_BEGIN_TRY { file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl); }
+  H5E_END_TRY;
+  H5Pclose(fapl);
+  GlassyCheck(file >= 0, sim->comm, "-output %s: cannot create the temporary file %s", opt->output, tmp);
+
+  WriteProvenance(file, sim, ps);
+  {
+    hsize_t dims[3] = {(hsize_t)nT, 0, 0};
+    KEEP(WriteDoubles(file, "temperatures", 1, dims, opt->temperatures, rank, "temperature T of each index (units of J, k_B = 1)"));
+  }
+  grp = H5Gcreate2(file, "observables", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  for (int o = 0; o < NOBS; o++) {
+    hsize_t dims[2] = {(hsize_t)S, (hsize_t)nT};
+    char    name[64];
+    KEEP(WriteDoubles(grp, ObservableNames[o], 2, dims, mean + (int64_t)o * S * nT, rank, ObservableDescriptions[o]));
+    snprintf(name, sizeof name, "%s_err", ObservableNames[o]);
+    KEEP(WriteDoubles(grp, name, 2, dims, err + (int64_t)o * S * nT, rank, "statistical error of the thermal average from binning"));
+  }
+  if (sim->sf) { /* each rank writes its slab of k_{d-1} */
+    const int d = sim->lat->dim, L = sim->lat->L;
+    hsize_t   dims[GLASSY_MAX_DIM + 1], start[GLASSY_MAX_DIM + 1], count[GLASSY_MAX_DIM + 1];
+    hid_t     fs, ms, ds, xfer;
+    int64_t   nk = sim->sf->nk_local;
+    dims[0]  = (hsize_t)nT;
+    start[0] = 0;
+    count[0] = (hsize_t)nT;
+    for (int j = 1; j <= d; j++) {
+      dims[j]  = (hsize_t)(j == d ? L / 2 + 1 : L);
+      start[j] = 0;
+      count[j] = dims[j];
+    }
+    start[1] = (hsize_t)sim->sf->local_0_start;
+    count[1] = (hsize_t)sim->sf->local_n0;
+    PetscCall(PetscMalloc1(nT * nk + 1, &buf));
+    for (int64_t i = 0; i < nT * nk; i++) buf[i] = sim->acc.sf_count ? sim->acc.sf_sum[i] / sim->acc.sf_count : NAN;
+    fs = H5Screate_simple(d + 1, dims, NULL);
+    ds = H5Dcreate2(grp, "structure_factor", H5T_IEEE_F64LE, fs, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    ms = H5Screate_simple(d + 1, count, NULL);
+    if (count[1] > 0) H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+    else {
+      H5Sselect_none(fs);
+      H5Sselect_none(ms);
+    }
+    xfer = H5Pcreate(H5P_DATASET_XFER);
+    H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE);
+    if (H5Dwrite(ds, H5T_NATIVE_DOUBLE, ms, fs, xfer, buf) < 0 && !e) e = PETSC_ERR_FILE_WRITE;
+    H5Pclose(xfer);
+    AttrString(ds, "description", "<|q(k)|^2> averaged over samples and replica pairs; index [T][k_{d-1}]...[k_1][k_0], k_j = 2 pi n_j / L, n_0 = 0..L/2");
+    H5Sclose(ms);
+    H5Dclose(ds);
+    H5Sclose(fs);
+    PetscCall(PetscFree(buf));
+  }
+  H5Gclose(grp);
+
+  grp = H5Gcreate2(file, "pt", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  {
+    const int np = nT > 1 ? nT - 1 : 0;
+    hsize_t   dims[2] = {(hsize_t)S, (hsize_t)np};
+    PetscCall(PetscMalloc1((int64_t)S * np + 1, &buf));
+    for (int l = 0; l < S; l++)
+      for (int t = 0; t < np; t++) buf[l * np + t] = sim->swap_attempts ? (double)sim->swap_accepts[(int64_t)t * sim->lanes + l] / ((double)sim->swap_attempts * sim->R) : NAN;
+    KEEP(WriteDoubles(grp, "swap_acceptance", 2, dims, buf, rank, "fraction of accepted swaps between temperatures t and t+1, over all tempering steps and replicas"));
+    AttrInt(grp, "tempering_steps", sim->pt_steps);
+    PetscCall(PetscFree(buf));
+  }
+  H5Gclose(grp);
+
+  grp = H5Gcreate2(file, "logbins", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  {
+    const int     K   = sim->acc.nlog;
+    const int64_t per = (int64_t)nT * S;
+    hsize_t       dk[1] = {(hsize_t)K}, dims[3] = {(hsize_t)S, (hsize_t)nT, (hsize_t)K};
+    PetscCall(PetscMalloc1(per * K + 3 * K, &buf));
+    for (int k = 0; k < K; k++) {
+      buf[k]         = (double)((int64_t)1 << k);
+      buf[K + k]     = (double)(((int64_t)1 << (k + 1)) - 1);
+      buf[2 * K + k] = (double)sim->acc.log_count[k];
+    }
+    KEEP(WriteDoubles(grp, "sweep_first", 1, dk, buf, rank, "first sweep of each logarithmic bin (sweeps counted from 1)"));
+    KEEP(WriteDoubles(grp, "sweep_last", 1, dk, buf + K, rank, "last sweep of each logarithmic bin"));
+    KEEP(WriteDoubles(grp, "measurements", 1, dk, buf + 2 * K, rank, "measurements averaged in each bin"));
+    for (int o = 0; o < NOBS; o++) {
+      for (int l = 0; l < S; l++)
+        for (int t = 0; t < nT; t++)
+          for (int k = 0; k < K; k++) {
+            const double c = (double)sim->acc.log_count[k];
+            buf[3 * K + ((int64_t)l * nT + t) * K + k] = c > 0 ? sim->acc.log_sum[((int64_t)o * K + k) * per + (int64_t)t * S + l] / c : NAN;
+          }
+      KEEP(WriteDoubles(grp, ObservableNames[o], 3, dims, buf + 3 * K, rank, ObservableDescriptions[o]));
+    }
+    PetscCall(PetscFree(buf));
+  }
+  H5Gclose(grp);
+
+  if (!sim->cpl->bimodal && !opt->couplings_file[0]) {
+    /* Gaussian couplings: in equilibrium [<e>] = -(d/T) (1 - [<q_l>]) (averaged over samples). */
+    double *chk;
+    hsize_t dims[2] = {(hsize_t)nT, 4};
+    PetscCall(PetscMalloc1(4 * nT, &chk));
+    for (int t = 0; t < nT; t++) {
+      double se = 0, sl = 0, see = 0, sll = 0;
+      for (int l = 0; l < S; l++) {
+        double ev = mean[((int64_t)OBS_ENERGY * S + l) * nT + t], lv = -(sim->lat->dim / opt->temperatures[t]) * (1 - mean[((int64_t)OBS_LINK_OVERLAP * S + l) * nT + t]);
+        se += ev - lv;
+        see += (ev - lv) * (ev - lv);
+        sl += ev;
+        sll += lv;
+      }
+      chk[4 * t + 0] = sl / S;
+      chk[4 * t + 1] = sll / S;
+      chk[4 * t + 2] = se / S;
+      chk[4 * t + 3] = S > 1 ? sqrt((see / S - (se / S) * (se / S)) / (S - 1)) : NAN;
+    }
+    grp = H5Gcreate2(file, "checks", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    e   = WriteDoubles(grp, "link_identity", 2, dims, chk, rank, "per temperature: [e], -(d/T)(1-[q_l]), their difference and its error over samples (zero in equilibrium)");
+    H5Gclose(grp);
+    PetscCall(PetscFree(chk));
+  }
+  PetscCall(PetscFree(mean));
+  PetscCall(PetscFree(err));
+  if (H5Fclose(file) < 0 && !e) e = PETSC_ERR_FILE_WRITE;
+  {
+    int bad = e != 0;
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, sim->comm));
+    if (!bad && !rank && rename(tmp, opt->output) != 0) bad = 2;
+    PetscCallMPI(MPI_Bcast(&bad, 1, MPI_INT, 0, sim->comm));
+    if (bad && !rank) unlink(tmp);
+    GlassyCheck(!bad, sim->comm, "-output %s: writing the results failed%s", opt->output, bad == 2 ? " (cannot rename the finished file into place)" : "");
+  }
+  sim->timer[TIMER_OUTPUT] += MPI_Wtime() - t0;
+  PetscFunctionReturn(0);
+}
