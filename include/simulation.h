@@ -72,6 +72,8 @@ PetscErrorCode SimulationRun(Simulation *sim);
 PetscErrorCode SimulationComputeEnergies(Simulation *sim);
 /* Keep the energy incrementally as well (for the consistency check). */
 PetscErrorCode SimulationTrackEnergy(Simulation *sim);
+/* The incrementally kept energies summed over the ranks: [nslots][lanes]. */
+PetscErrorCode SimulationTrackedEnergy(Simulation *sim, int64_t *energy);
 
 /* observables.c */
 PetscErrorCode AccumulatorsCreate(Simulation *sim);

@@ -64,7 +64,7 @@ PetscErrorCode SimulationCreate(MPI_Comm comm, const GlassyOptions *opt, Simulat
   }
 
   /* Random initial configurations: one word per (site, slot, word) from RNG_INIT. */
-  PetscCall(PetscMalloc1((int64_t)sim->nslots * sim->lat->npadded * sim->W, &sim->spins));
+  PetscCall(PetscCalloc1((int64_t)sim->nslots * sim->lat->npadded * sim->W, &sim->spins)); /* halo corners, never read, stay zero */
   for (int s = 0; s < sim->nslots; s++)
     for (int64_t i = 0; i < sim->lat->nlocal; i++) {
       const int64_t p = sim->lat->owned[i];
@@ -112,7 +112,16 @@ PetscErrorCode SimulationTrackEnergy(Simulation *sim)
   PetscFunctionBeginUser;
   PetscCall(SimulationComputeEnergies(sim));
   if (!sim->tracked) PetscCall(PetscMalloc1((int64_t)sim->nslots * sim->lanes, &sim->tracked));
-  PetscCall(PetscArraycpy(sim->tracked, sim->energy, (int64_t)sim->nslots * sim->lanes));
+  /* Each rank adds the changes of its own sites; rank 0 also holds the starting energy. */
+  if (sim->lat->rank == 0) PetscCall(PetscArraycpy(sim->tracked, sim->energy, (int64_t)sim->nslots * sim->lanes));
+  else PetscCall(PetscArrayzero(sim->tracked, (int64_t)sim->nslots * sim->lanes));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SimulationTrackedEnergy(Simulation *sim, int64_t *energy)
+{
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Allreduce(sim->tracked, energy, sim->nslots * sim->lanes, MPI_INT64_T, MPI_SUM, sim->comm));
   PetscFunctionReturn(0);
 }
 

@@ -1,0 +1,120 @@
+/* Kernel tests:
+ *  1. the multispin kernel makes exactly the decisions of the reference kernel (bimodal, every
+ *     dimension, Metropolis and heat bath, with tempering between sweeps);
+ *  2. the energy kept incrementally by the reference kernels equals the energy recomputed from
+ *     the configurations, for bimodal and Gaussian couplings, across tempering swaps. */
+#include "options.h"
+#include "simulation.h"
+#include "testing.h"
+
+static PetscErrorCode Advance(Simulation *sim, int sweeps)
+{
+  PetscFunctionBeginUser;
+  for (int i = 0; i < sweeps; i++) {
+    PetscCall(SimulationSweep(sim));
+    if (sim->sweep % 3 == 0) PetscCall(TemperingStep(sim));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CompareKernels(MPI_Comm comm, const char *base)
+{
+  GlassyOptions o1, o2;
+  Simulation   *ref, *ms;
+  char          s[512];
+  int64_t       diff = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(s, sizeof s, "%s -kernel reference", base));
+  PetscCall(TestingSetOptions(s));
+  PetscCall(OptionsProcess(comm, &o1));
+  PetscCall(SimulationCreate(comm, &o1, &ref));
+  PetscCall(PetscSNPrintf(s, sizeof s, "%s -kernel multispin", base));
+  PetscCall(TestingSetOptions(s));
+  PetscCall(OptionsProcess(comm, &o2));
+  PetscCall(SimulationCreate(comm, &o2, &ms));
+  PetscCall(Advance(ref, 40));
+  PetscCall(Advance(ms, 40));
+  for (int s = 0; s < ref->nslots; s++)
+    for (int64_t i = 0; i < ref->lat->nlocal; i++)
+      for (int w = 0; w < ref->W; w++) {
+        const int64_t at = ((int64_t)s * ref->lat->npadded + ref->lat->owned[i]) * ref->W + w;
+        diff += ref->spins[at] != ms->spins[at];
+      }
+  CHECK(diff == 0, "%s: %lld words differ between reference and multispin kernels", base, (long long)diff);
+  {
+    int64_t flips = 0; /* the trajectory must actually move */
+    for (int64_t i = 0; i < ref->lat->npadded * ref->W; i++) flips += ref->spins[i] != 0;
+    CHECK(flips > 0, "%s: no spin is down after 40 sweeps", base);
+  }
+  PetscCall(SimulationDestroy(&ref));
+  PetscCall(SimulationDestroy(&ms));
+  PetscCall(OptionsDestroy(&o1));
+  PetscCall(OptionsDestroy(&o2));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CheckTrackedEnergy(MPI_Comm comm, const char *opts)
+{
+  GlassyOptions o;
+  Simulation   *sim;
+  int64_t       bad = 0, moved = 0;
+  int64_t      *start, *tracked;
+
+  PetscFunctionBeginUser;
+  PetscCall(TestingSetOptions(opts));
+  PetscCall(OptionsProcess(comm, &o));
+  PetscCall(SimulationCreate(comm, &o, &sim));
+  PetscCall(SimulationTrackEnergy(sim));
+  PetscCall(PetscMalloc1((int64_t)sim->nslots * sim->lanes, &start));
+  PetscCall(PetscArraycpy(start, sim->energy, (int64_t)sim->nslots * sim->lanes));
+  PetscCall(Advance(sim, 25));
+  PetscCall(SimulationComputeEnergies(sim));
+  PetscCall(PetscMalloc1((int64_t)sim->nslots * sim->lanes, &tracked));
+  PetscCall(SimulationTrackedEnergy(sim, tracked));
+  for (int64_t i = 0; i < (int64_t)sim->nslots * sim->lanes; i++) {
+    if (tracked[i] != sim->energy[i]) {
+      if (!bad) CHECK(0, "%s: slot-lane %lld: incremental %.17g != from scratch %.17g", opts, (long long)i, tracked[i] / GLASSY_FIX_ONE, sim->energy[i] / GLASSY_FIX_ONE);
+      bad++;
+    }
+    moved += start[i] != sim->energy[i];
+  }
+  CHECK(bad == 0, "%s: %lld energies differ", opts, (long long)bad);
+  CHECK(moved > 0, "%s: no energy changed in 25 sweeps", opts);
+  PetscCall(PetscFree(start));
+  PetscCall(PetscFree(tracked));
+  PetscCall(SimulationDestroy(&sim));
+  PetscCall(OptionsDestroy(&o));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode RunAll(MPI_Comm comm)
+{
+  static const char *compare[] = {
+    "-dim 2 -L 8 -samples 64 -ntemps 4 -tmin 0.5 -tmax 2.5 -update metropolis",
+    "-dim 3 -L 6 -samples 100 -ntemps 3 -tmin 0.7 -tmax 2.0 -update metropolis -seed 7",
+    "-dim 3 -L 4 -samples 64 -ntemps 3 -tmin 0.4 -tmax 1.5 -update heatbath -replicas 3",
+    "-dim 4 -L 4 -samples 64 -ntemps 2 -tmin 1.5 -tmax 3.0 -update metropolis",
+    "-dim 4 -L 4 -samples 20 -ntemps 2 -tmin 1.0 -tmax 3.0 -update heatbath",
+  };
+  static const char *tracked[] = {
+    "-dim 3 -L 4 -samples 64 -ntemps 3 -tmin 0.5 -tmax 2.0 -couplings bimodal -kernel reference",
+    "-dim 2 -L 6 -samples 40 -ntemps 3 -tmin 0.5 -tmax 2.0 -couplings gaussian",
+    "-dim 3 -L 4 -samples 64 -ntemps 3 -tmin 0.5 -tmax 2.0 -couplings gaussian -update heatbath",
+    "-dim 4 -L 2 -samples 64 -ntemps 2 -tmin 0.5 -tmax 2.0 -couplings gaussian",
+  };
+  PetscFunctionBeginUser;
+  for (size_t i = 0; i < sizeof compare / sizeof *compare; i++) PetscCall(CompareKernels(comm, compare[i]));
+  for (size_t i = 0; i < sizeof tracked / sizeof *tracked; i++) PetscCall(CheckTrackedEnergy(comm, tracked[i]));
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv)
+{
+  int rc;
+  PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
+  PetscCall(RunAll(PETSC_COMM_WORLD));
+  rc = TestingFinish(PETSC_COMM_WORLD, "test_kernels");
+  PetscCall(PetscFinalize());
+  return rc;
+}
