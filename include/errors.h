@@ -15,12 +15,15 @@ PetscErrorCode ErrorsLastCode(void);
  * and, if so, its message, and raise it as a user-input error on every rank of comm. */
 PetscErrorCode ErrorsShare(MPI_Comm comm, int root, PetscErrorCode root_err);
 
-/* Call `call`; if it fails, raise a user-input error that names `what` (an option or file)
- * before the underlying message. */
-#define GlassyCallNamed(comm, what, call) \
+/* The value given for an option on the command line (or "" if none), for messages. */
+const char *ErrorsOptionValue(const char *option);
+
+/* Call `call` (which reads `option`); if it fails, raise a user-input error that names the
+ * option and the value given before the underlying message. */
+#define GlassyCallNamed(comm, option, call) \
   do { \
     PetscErrorCode glassy_e_ = (call); \
-    if (PetscUnlikely(glassy_e_)) SETERRQ(comm, GLASSY_ERR_INPUT, "%s: %s", what, ErrorsLastMessage()); \
+    if (PetscUnlikely(glassy_e_)) SETERRQ(comm, GLASSY_ERR_INPUT, "%s %s: %s", option, ErrorsOptionValue(option), ErrorsLastMessage()); \
   } while (0)
 
 #endif

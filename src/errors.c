@@ -50,3 +50,12 @@ PetscErrorCode ErrorsShare(MPI_Comm comm, int root, PetscErrorCode root_err)
   PetscCallMPI(MPI_Bcast(msg, (int)sizeof msg, MPI_CHAR, root, comm));
   SETERRQ(comm, GLASSY_ERR_INPUT, "%s", msg);
 }
+
+const char *ErrorsOptionValue(const char *option)
+{
+  static char value[256];
+  PetscBool   set = PETSC_FALSE;
+  value[0]        = '\0';
+  if (PetscOptionsGetString(NULL, NULL, option, value, sizeof value, &set) || !set) value[0] = '\0';
+  return value;
+}

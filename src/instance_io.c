@@ -33,7 +33,7 @@ static PetscErrorCode AddBond(const char *path, long where, int dim, int L, int6
   PetscFunctionBeginUser;
   PetscCheck(i >= 0 && i < N, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "%s:%ld: site %" PetscInt64_FMT " is out of range 0..%" PetscInt64_FMT " for L=%d, dim=%d", path, where, (PetscInt64)i, (PetscInt64)(N - 1), L, dim);
   PetscCheck(j >= 0 && j < N, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "%s:%ld: site %" PetscInt64_FMT " is out of range 0..%" PetscInt64_FMT " for L=%d, dim=%d", path, where, (PetscInt64)j, (PetscInt64)(N - 1), L, dim);
-  PetscCheck(PetscIsNormalReal(J) || J == 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "%s:%ld: coupling %g is not a finite number", path, where, J);
+  PetscCheck(PetscIsNormalReal(J) || J == 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "%s:%ld: coupling %.6g is not a finite number", path, where, J);
   b = BondOfPair(dim, L, i, j);
   PetscCheck(b >= 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "%s:%ld: sites %" PetscInt64_FMT " and %" PetscInt64_FMT " are not nearest neighbours on the periodic L=%d lattice in %d dimensions", path, where, (PetscInt64)i, (PetscInt64)j, L, dim);
   if (line[b] && L == 2) { /* on L=2 each pair is joined by two bonds: take the other one */

@@ -45,25 +45,25 @@ static PetscErrorCode ReadTemperatures(MPI_Comm comm, GlassyOptions *opt)
 
   PetscFunctionBeginUser;
   PetscOptionsBegin(comm, NULL, "Temperatures (either a list or a geometric ladder)", NULL);
-  PetscCall(PetscOptionsRealArray("-temperatures", "Comma-separated increasing temperatures t1,t2,...", NULL, opt->temperatures, &n, &set_list));
-  PetscCall(PetscOptionsReal("-tmin", "Lowest temperature of the geometric ladder", NULL, tmin, &tmin, &set_min));
-  PetscCall(PetscOptionsReal("-tmax", "Highest temperature of the geometric ladder", NULL, tmax, &tmax, &set_max));
-  PetscCall(PetscOptionsInt("-ntemps", "Number of temperatures of the geometric ladder", NULL, nt, &nt, &set_n));
+  GlassyCallNamed(comm, "-temperatures", PetscOptionsRealArray("-temperatures", "Comma-separated increasing temperatures t1,t2,...", NULL, opt->temperatures, &n, &set_list));
+  GlassyCallNamed(comm, "-tmin", PetscOptionsReal("-tmin", "Lowest temperature of the geometric ladder", NULL, tmin, &tmin, &set_min));
+  GlassyCallNamed(comm, "-tmax", PetscOptionsReal("-tmax", "Highest temperature of the geometric ladder", NULL, tmax, &tmax, &set_max));
+  GlassyCallNamed(comm, "-ntemps", PetscOptionsInt("-ntemps", "Number of temperatures of the geometric ladder", NULL, nt, &nt, &set_n));
   PetscOptionsEnd();
 
   if (set_list) {
     GlassyCheck(!(set_min || set_max || set_n), comm, "-temperatures: give either -temperatures or -tmin/-tmax/-ntemps, not both");
     GlassyCheck(n >= 1, comm, "-temperatures: the list is empty");
     for (PetscInt i = 0; i < n; i++) {
-      GlassyCheck(opt->temperatures[i] > 0 && PetscIsNormalReal(opt->temperatures[i]), comm, "-temperatures: value %g at position %" PetscInt_FMT " is not a positive number", (double)opt->temperatures[i], i + 1);
-      if (i) GlassyCheck(opt->temperatures[i] > opt->temperatures[i - 1], comm, "-temperatures: values must increase strictly, but %g follows %g", (double)opt->temperatures[i], (double)opt->temperatures[i - 1]);
+      GlassyCheck(opt->temperatures[i] > 0 && PetscIsNormalReal(opt->temperatures[i]), comm, "-temperatures: value %.6g at position %" PetscInt_FMT " is not a positive number", (double)opt->temperatures[i], i + 1);
+      if (i) GlassyCheck(opt->temperatures[i] > opt->temperatures[i - 1], comm, "-temperatures: values must increase strictly, but %.6g follows %.6g", (double)opt->temperatures[i], (double)opt->temperatures[i - 1]);
     }
     opt->ntemps = n;
   } else {
     GlassyCheck(nt >= 1 && nt <= GLASSY_MAX_TEMPS, comm, "-ntemps %" PetscInt_FMT ": must be between 1 and %d", nt, GLASSY_MAX_TEMPS);
-    GlassyCheck(tmin > 0 && PetscIsNormalReal(tmin), comm, "-tmin %g: must be a positive temperature", (double)tmin);
-    GlassyCheck(tmax > 0 && PetscIsNormalReal(tmax), comm, "-tmax %g: must be a positive temperature", (double)tmax);
-    GlassyCheck(nt == 1 || tmax > tmin, comm, "-tmax %g: must be above -tmin %g", (double)tmax, (double)tmin);
+    GlassyCheck(tmin > 0 && PetscIsNormalReal(tmin), comm, "-tmin %.6g: must be a positive temperature", (double)tmin);
+    GlassyCheck(tmax > 0 && PetscIsNormalReal(tmax), comm, "-tmax %.6g: must be a positive temperature", (double)tmax);
+    GlassyCheck(nt == 1 || tmax > tmin, comm, "-tmax %.6g: must be above -tmin %.6g", (double)tmax, (double)tmin);
     opt->ntemps = nt;
     for (PetscInt i = 0; i < nt; i++) opt->temperatures[i] = nt == 1 ? tmin : tmin * PetscPowReal(tmax / tmin, (PetscReal)i / (PetscReal)(nt - 1));
     opt->temperatures[nt - 1] = nt == 1 ? tmin : tmax; /* exact end points */
@@ -159,7 +159,7 @@ PetscErrorCode OptionsProcess(MPI_Comm comm, GlassyOptions *opt)
   GlassyCheck(opt->pt_interval >= 0, comm, "-pt_interval %" PetscInt_FMT ": must be at least 0 (0 turns tempering off)", opt->pt_interval);
   GlassyCheck(opt->bins >= 2, comm, "-bins %" PetscInt_FMT ": must be at least 2", opt->bins);
   GlassyCheck(opt->output[0] != '\0', comm, "-output: the path is empty");
-  GlassyCheck(opt->progress_interval > 0, comm, "-progress_interval %g: must be positive", (double)opt->progress_interval);
+  GlassyCheck(opt->progress_interval > 0, comm, "-progress_interval %.6g: must be positive", (double)opt->progress_interval);
   GlassyCheck(!(opt->kernel == KERNEL_MULTISPIN && opt->couplings == COUPLINGS_GAUSSIAN && !opt->couplings_file[0]), comm, "-kernel multispin: applies to bimodal couplings only (-couplings %s)", GlassyCouplingsNames[opt->couplings]);
   opt->equilibration_sweeps = eq;
   opt->measurement_sweeps   = meas;

@@ -38,4 +38,4 @@ PY
 
 compare ea3d-bimodal -dim 3 -L 8 -samples 70 -ntemps 5 -tmin 0.8 -tmax 2.0 -equilibration_sweeps 60 -measurement_sweeps 120 -measure_interval 4 -pt_interval 3 -structure_factor
 compare ea2d-gaussian -dim 2 -L 8 -samples 5 -couplings gaussian -ntemps 4 -tmin 0.5 -tmax 2.0 -equilibration_sweeps 40 -measurement_sweeps 60 -measure_interval 3 -pt_interval 2 -update heatbath -replicas 3
-compare ea4d-bimodal -dim 4 -L 4 -samples 64 -ntemps 3 -tmin 1.5 -tmax 3.0 -equilibration_sweeps 30 -measurement_sweeps 60 -measure_interval 5 -pt_interval 5 -structure_factor
+compare ea4d-bimodal -dim 4 -L 4 -samples 64 -ntemps 4 -tmin 2.2 -tmax 3.0 -equilibration_sweeps 30 -measurement_sweeps 60 -measure_interval 5 -pt_interval 5 -structure_factor
