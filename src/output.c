@@ -228,11 +228,11 @@ PetscErrorCode OutputWrite(Simulation *sim)
     PetscCall(PetscMalloc1(per * K + 3 * K, &buf));
     for (int k = 0; k < K; k++) {
       buf[k]         = (double)((int64_t)1 << k);
-      buf[K + k]     = (double)(((int64_t)1 << (k + 1)) - 1);
+      buf[K + k]     = (double)PetscMin(((int64_t)1 << (k + 1)) - 1, sim->sweep); /* the last window may be cut short */
       buf[2 * K + k] = (double)sim->acc.log_count[k];
     }
     KEEP(WriteDoubles(grp, "sweep_first", 1, dk, buf, rank, "first sweep of each logarithmic bin (sweeps counted from 1)"));
-    KEEP(WriteDoubles(grp, "sweep_last", 1, dk, buf + K, rank, "last sweep of each logarithmic bin"));
+    KEEP(WriteDoubles(grp, "sweep_last", 1, dk, buf + K, rank, "last sweep of each logarithmic bin (2^(k+1)-1, or the last sweep of the run)"));
     KEEP(WriteDoubles(grp, "measurements", 1, dk, buf + 2 * K, rank, "measurements averaged in each bin"));
     for (int o = 0; o < NOBS; o++) {
       for (int l = 0; l < S; l++)

@@ -32,6 +32,9 @@ f = h5py.File(sys.argv[1], "r")
 q2 = f["observables/q2"][...]
 assert np.all(np.isfinite(q2)) and q2.std() > 0, "q2 is constant or not finite"
 assert f["pt/swap_acceptance"][...].mean() > 0.05, "no tempering swaps accepted"
+if "observables/structure_factor" in f:  # its k = 0 mode is the sample average of <q^2>
+    sf0 = f["observables/structure_factor"][...].reshape(len(f["temperatures"]), -1)[:, 0]
+    assert np.allclose(sf0, q2.mean(axis=0), rtol=1e-10, atol=0), (sf0, q2.mean(axis=0))
 PY
   echo "$name: identical on 1, 2, 4 and 8 ranks"
 }
