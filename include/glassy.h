@@ -27,6 +27,10 @@
 #define GLASSY_FIX_SHIFT 32
 #define GLASSY_FIX_ONE   4294967296.0
 
+/* |E| <= sum over bonds of |J| must stay below this so that energies in units of 2^-32 fit in
+ * 63 bits with room to spare; CouplingsCreate checks it for every sample. */
+#define GLASSY_MAX_SUM_ABS_J 1073741824.0 /* 2^30 */
+
 static inline double GlassyQuantise(double J)
 {
   return nearbyint(J * GLASSY_FIX_ONE) / GLASSY_FIX_ONE;

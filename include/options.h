@@ -17,6 +17,7 @@ extern const char *const GlassyKernelNames[];
 
 #define GLASSY_MAX_TEMPS 1024
 #define GLASSY_MAX_DIM 4
+#define GLASSY_MAX_SAMPLES 65536
 
 typedef struct {
   GlassyModel     model;

@@ -72,6 +72,20 @@ PetscErrorCode CouplingsCreate(const GlassyOptions *opt, const Lattice *lat, Cou
     }
     PetscCall(PetscFree(Jg));
   }
+  /* Exact fixed-point energies need sum |J| < 2^30 for every sample. */
+  {
+    double *sum, worst = 0;
+    PetscCall(PetscCalloc1(c->lanes, &sum));
+    for (int64_t i = 0; i < lat->nlocal; i++) {
+      const int64_t p = lat->owned[i];
+      for (int k = 0; k < d; k++)
+        for (int l = 0; l < c->lanes; l++) sum[l] += c->bimodal ? 1.0 : fabs(c->J[(p * d + k) * c->lanes + l]);
+    }
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sum, c->lanes, MPI_DOUBLE, MPI_SUM, lat->comm));
+    for (int l = 0; l < c->lanes; l++) worst = PetscMax(worst, sum[l]);
+    PetscCall(PetscFree(sum));
+    GlassyCheck(worst < GLASSY_MAX_SUM_ABS_J, lat->comm, "%s: the sum of |J| over all bonds is %.6g, above the 2^30 that exact 64-bit fixed-point energies allow (reduce -L or the couplings)", opt->couplings_file[0] ? opt->couplings_file : "-L", worst);
+  }
   *out = c;
   PetscFunctionReturn(0);
 }

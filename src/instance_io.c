@@ -4,6 +4,7 @@
 #include "lattice.h"
 
 #include <errno.h>
+#include <math.h>
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,8 @@ static PetscErrorCode AddBond(const char *path, long where, int dim, int L, int6
   PetscFunctionBeginUser;
   PetscCheck(i >= 0 && i < N, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "%s:%ld: site %" PetscInt64_FMT " is out of range 0..%" PetscInt64_FMT " for L=%d, dim=%d", path, where, (PetscInt64)i, (PetscInt64)(N - 1), L, dim);
   PetscCheck(j >= 0 && j < N, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "%s:%ld: site %" PetscInt64_FMT " is out of range 0..%" PetscInt64_FMT " for L=%d, dim=%d", path, where, (PetscInt64)j, (PetscInt64)(N - 1), L, dim);
-  PetscCheck(PetscIsNormalReal(J) || J == 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "%s:%ld: coupling %.6g is not a finite number", path, where, J);
+  PetscCheck(isfinite(J), PETSC_COMM_SELF, GLASSY_ERR_INPUT, "%s:%ld: coupling %.6g is not a finite number", path, where, J);
+  PetscCheck(fabs(J) < GLASSY_MAX_SUM_ABS_J, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "%s:%ld: coupling %.6g is too large (the sum of |J| over all bonds must stay below 2^30)", path, where, J);
   b = BondOfPair(dim, L, i, j);
   PetscCheck(b >= 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "%s:%ld: sites %" PetscInt64_FMT " and %" PetscInt64_FMT " are not nearest neighbours on the periodic L=%d lattice in %d dimensions", path, where, (PetscInt64)i, (PetscInt64)j, L, dim);
   if (line[b] && L == 2) { /* on L=2 each pair is joined by two bonds: take the other one */
@@ -162,6 +164,7 @@ static PetscErrorCode ReadHDF5(const char *path, int dim, int L, int64_t N, doub
   for (hsize_t b = 0; !e && b < n; b++) e = AddBond(path, (long)b + 1, dim, L, N, ii[b], jj[b], JJ[b], Jg, line, nbonds);
   PetscCall(PetscFree3(ii, jj, JJ));
   PetscCall(e);
+  PetscCheck(*nbonds > 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-couplings_file %s: no bonds in the file", path);
   PetscFunctionReturn(0);
 }
 

@@ -6,8 +6,10 @@
 
 #include <fftw3-mpi.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char help[] = "glassy: parallel-tempering Monte Carlo for Edwards-Anderson spin glasses.\n"
                            "Options are listed below; see doc/options.md for details.\n\n";
@@ -98,6 +100,25 @@ static PetscErrorCode Run(MPI_Comm comm)
   PetscFunctionReturn(0);
 }
 
+/* PETSc reads -options_file inside PetscInitialize, before glassy's error handler exists; check
+ * that the files can be read first so that a typo gives one line, not a traceback. */
+static int CheckOptionFiles(int argc, char **argv)
+{
+  for (int i = 1; i + 1 < argc; i++) {
+    if (strcmp(argv[i], "-options_file") && strcmp(argv[i], "-options_file_yaml")) continue;
+    if (access(argv[i + 1], R_OK) == 0) continue;
+    {
+      int   rank = 0, err = errno;
+      MPI_Init(&argc, &argv);
+      MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+      if (!rank) fprintf(stderr, "glassy: error: %s %s: cannot read (%s)\n", argv[i], argv[i + 1], strerror(err));
+      MPI_Finalize();
+      return 1;
+    }
+  }
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
   PetscErrorCode ierr;
@@ -106,7 +127,10 @@ int main(int argc, char **argv)
   /* Open MPI 4.1.x's default MPI-IO component (OMPIO with fcoll/vulcan) intermittently drops
    * data from collective parallel-HDF5 writes (open-mpi/ompi#12718; seen here with 4.1.4 in 6 of
    * 20 runs on 4 ranks).  Use ROMIO unless the user chose a component explicitly. */
+#if defined(OMPI_MAJOR_VERSION) && OMPI_MAJOR_VERSION == 4
   setenv("OMPI_MCA_io", "romio321", 0);
+#endif
+  if (CheckOptionFiles(argc, argv)) return 1;
   ierr = PetscInitialize(&argc, &argv, NULL, help);
   if (ierr) return 1;
   fftw_mpi_init();

@@ -40,7 +40,7 @@ static PetscErrorCode ReadTemperatures(MPI_Comm comm, GlassyOptions *opt)
 {
   PetscBool set_list, set_min, set_max, set_n;
   PetscReal tmin = 0.9, tmax = 2.0;
-  PetscInt  n    = GLASSY_MAX_TEMPS;
+  PetscInt  n    = GLASSY_MAX_TEMPS + 1; /* one more, to notice a list that is too long */
   PetscInt  nt   = 8;
 
   PetscFunctionBeginUser;
@@ -54,6 +54,7 @@ static PetscErrorCode ReadTemperatures(MPI_Comm comm, GlassyOptions *opt)
   if (set_list) {
     GlassyCheck(!(set_min || set_max || set_n), comm, "-temperatures: give either -temperatures or -tmin/-tmax/-ntemps, not both");
     GlassyCheck(n >= 1, comm, "-temperatures: the list is empty");
+    GlassyCheck(n <= GLASSY_MAX_TEMPS, comm, "-temperatures: more than %d values", GLASSY_MAX_TEMPS);
     for (PetscInt i = 0; i < n; i++) {
       GlassyCheck(opt->temperatures[i] > 0 && PetscIsNormalReal(opt->temperatures[i]), comm, "-temperatures: value %.6g at position %" PetscInt_FMT " is not a positive number", (double)opt->temperatures[i], i + 1);
       if (i) GlassyCheck(opt->temperatures[i] > opt->temperatures[i - 1], comm, "-temperatures: values must increase strictly, but %.6g follows %.6g", (double)opt->temperatures[i], (double)opt->temperatures[i - 1]);
@@ -150,7 +151,7 @@ PetscErrorCode OptionsProcess(MPI_Comm comm, GlassyOptions *opt)
     double n = PetscPowReal((PetscReal)opt->L, (PetscReal)opt->dim);
     GlassyCheck(n < 2147483647.0, comm, "-L %" PetscInt_FMT ": L^%" PetscInt_FMT " = %.0f sites exceeds the 2^31-1 glassy addresses", opt->L, opt->dim, n);
   }
-  GlassyCheck(opt->samples >= 1, comm, "-samples %" PetscInt_FMT ": must be at least 1", opt->samples);
+  GlassyCheck(opt->samples >= 1 && opt->samples <= GLASSY_MAX_SAMPLES, comm, "-samples %" PetscInt_FMT ": must be between 1 and %d (run larger ensembles as several batches with -sample_offset)", opt->samples, GLASSY_MAX_SAMPLES);
   GlassyCheck(opt->sample_offset >= 0, comm, "-sample_offset %" PetscInt_FMT ": must be at least 0", opt->sample_offset);
   GlassyCheck(opt->replicas >= 1, comm, "-replicas %" PetscInt_FMT ": must be at least 1", opt->replicas);
   GlassyCheck(eq >= 0, comm, "-equilibration_sweeps %" PetscInt_FMT ": must be at least 0", eq);
@@ -161,10 +162,11 @@ PetscErrorCode OptionsProcess(MPI_Comm comm, GlassyOptions *opt)
   GlassyCheck(opt->output[0] != '\0', comm, "-output: the path is empty");
   GlassyCheck(opt->progress_interval > 0, comm, "-progress_interval %.6g: must be positive", (double)opt->progress_interval);
   GlassyCheck(!(opt->kernel == KERNEL_MULTISPIN && opt->couplings == COUPLINGS_GAUSSIAN && !opt->couplings_file[0]), comm, "-kernel multispin: applies to bimodal couplings only (-couplings %s)", GlassyCouplingsNames[opt->couplings]);
+  GlassyCheck(!(opt->structure_factor && opt->replicas < 2), comm, "-structure_factor: needs overlaps, so -replicas must be at least 2 (got %" PetscInt_FMT ")", opt->replicas);
   opt->equilibration_sweeps = eq;
   opt->measurement_sweeps   = meas;
-  GlassyCheck(meas == 0 || (eq + meas) / opt->measure_interval - eq / opt->measure_interval >= 1, comm, "-measurement_sweeps %" PetscInt_FMT ": no measurement falls in the measurement phase with -measure_interval %" PetscInt_FMT " (measurements are taken at multiples of it)", meas, opt->measure_interval);
-  GlassyCheck((double)opt->sample_offset + (double)opt->samples <= 4294967296.0, comm, "-sample_offset %" PetscInt_FMT ": samples must have indices below 2^32", opt->sample_offset);
+  GlassyCheck(meas == 0 || ((PetscInt64)eq + meas) / opt->measure_interval - eq / opt->measure_interval >= 1, comm, "-measurement_sweeps %" PetscInt_FMT ": no measurement falls in the measurement phase with -measure_interval %" PetscInt_FMT " (measurements are taken at multiples of it)", meas, opt->measure_interval);
+  GlassyCheck((PetscInt64)opt->sample_offset + opt->samples <= PETSC_MAX_INT, comm, "-sample_offset %" PetscInt_FMT ": sample indices must stay below %d", opt->sample_offset, PETSC_MAX_INT);
   PetscCall(PetscOptionsGetAll(NULL, &opt->command_line));
   PetscFunctionReturn(0);
 }

@@ -35,6 +35,24 @@ PetscErrorCode OutputCheckWritable(MPI_Comm comm, const char *path)
     }
   }
   PetscCall(ErrorsShare(comm, 0, err));
+  { /* The run writes with MPI-IO: create (and remove) a file that way too, before any work. */
+    char  probe[PETSC_MAX_PATH_LEN + 64];
+    long  pid = (long)getpid();
+    hid_t fapl, file;
+    int   ok;
+    PetscCallMPI(MPI_Bcast(&pid, 1, MPI_LONG, 0, comm));
+    snprintf(probe, sizeof probe, "%s.probe-%ld", path, pid);
+    fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
+    H5E_BEGIN_TRY { file = H5Fcreate(probe, H5F_ACC_TRUNC, H5P_DEFAULT, fapl); }
+    H5E_END_TRY;
+    H5Pclose(fapl);
+    ok = file >= 0;
+    if (ok) H5Fclose(file);
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, comm));
+    if (!rank) unlink(probe);
+    GlassyCheck(ok, comm, "-output %s: cannot be created with parallel HDF5 (MPI-IO)", path);
+  }
   PetscFunctionReturn(0);
 }
 
@@ -45,26 +63,29 @@ PetscErrorCode OutputCheckWritable(MPI_Comm comm, const char *path)
     if (!e) e = keep_e_; \
   } while (0)
 
-/* A dataset of doubles written by rank 0 (metadata collective). */
+/* A dataset of doubles written by rank 0.  Every rank makes every HDF5 call (metadata operations
+ * are collective); a failure is reported only after all of them. */
 static PetscErrorCode WriteDoubles(hid_t loc, const char *name, int ndims, const hsize_t *dims, const double *data, int rank, const char *description)
 {
   hid_t space, dset;
+  int   ok;
   PetscFunctionBeginUser;
   space = H5Screate_simple(ndims, dims, NULL);
   dset  = H5Dcreate2(loc, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  PetscCheck(dset >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot create dataset %s", name);
-  if (rank == 0) PetscCheck(H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write dataset %s", name);
-  if (description) {
+  ok    = dset >= 0;
+  if (ok && rank == 0) ok = H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0;
+  if (dset >= 0 && description) {
     hid_t s = H5Screate(H5S_SCALAR), st = H5Tcopy(H5T_C_S1), a;
     H5Tset_size(st, strlen(description) + 1);
     a = H5Acreate2(dset, "description", st, s, H5P_DEFAULT, H5P_DEFAULT);
-    H5Awrite(a, st, description);
-    H5Aclose(a);
+    if (a < 0 || H5Awrite(a, st, description) < 0) ok = 0;
+    if (a >= 0) H5Aclose(a);
     H5Tclose(st);
     H5Sclose(s);
   }
-  H5Dclose(dset);
+  if (dset >= 0) H5Dclose(dset);
   H5Sclose(space);
+  PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write dataset %s", name);
   PetscFunctionReturn(0);
 }
 
@@ -267,7 +288,7 @@ PetscErrorCode OutputWrite(Simulation *sim)
       chk[4 * t + 3] = S > 1 ? sqrt((see / S - (se / S) * (se / S)) / (S - 1)) : NAN;
     }
     grp = H5Gcreate2(file, "checks", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    e   = WriteDoubles(grp, "link_identity", 2, dims, chk, rank, "per temperature: [e], -(d/T)(1-[q_l]), their difference and its error over samples (zero in equilibrium)");
+    KEEP(WriteDoubles(grp, "link_identity", 2, dims, chk, rank, "per temperature: [e], -(d/T)(1-[q_l]), their difference and its error over samples (zero in equilibrium)"));
     H5Gclose(grp);
     PetscCall(PetscFree(chk));
   }

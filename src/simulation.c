@@ -110,6 +110,7 @@ PetscErrorCode SimulationDestroy(Simulation **sim)
 PetscErrorCode SimulationTrackEnergy(Simulation *sim)
 {
   PetscFunctionBeginUser;
+  PetscCheck(sim->kernel != SweepBimodalMultispin, sim->comm, PETSC_ERR_SUP, "the %s kernel does not keep the energy incrementally; use a reference kernel", sim->kernel_name);
   PetscCall(SimulationComputeEnergies(sim));
   if (!sim->tracked) PetscCall(PetscMalloc1((int64_t)sim->nslots * sim->lanes, &sim->tracked));
   /* Each rank adds the changes of its own sites; rank 0 also holds the starting energy. */

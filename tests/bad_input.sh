@@ -52,6 +52,10 @@ for n in 1 3; do
   expect_error $n "-couplings_file $WORK/none.txt: cannot open" -couplings_file "$WORK/none.txt"
   expect_error $n "-output /nonexistent-dir/x.h5: cannot be written" -output /nonexistent-dir/x.h5
   expect_error $n "-output $WORK: is a directory" -output "$WORK"
+  expect_error $n "-options_file $WORK/none.opts: cannot read" -options_file "$WORK/none.opts"
+  expect_error $n "-samples 100000: must be between 1 and 65536" -samples 100000
+  expect_error $n "-structure_factor: needs overlaps, so -replicas must be at least 2" -structure_factor -replicas 1
+  expect_error $n "-temperatures: more than 1024 values" -temperatures "$(seq -s, 1 1100)"
 done
 expect_error 3 "-L 8: does not split over the 3 x 1 x 1 grid of 3 ranks" -L 8
 expect_error 5 "-L 6: does not split over the 5 x 1 grid of 5 ranks" -dim 2 -L 6

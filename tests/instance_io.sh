@@ -42,6 +42,18 @@ bad "bad.txt:2: sites 0 and 5 are not nearest neighbours" "0 1 1\n0 5 1\n"
 bad "bad.txt:3: the bond between sites 1 and 0 is listed twice (first on line 1)" "0 1 1\n1 2 1\n1 0 -1\n"
 bad "bad.txt:1: malformed line" "0 1 1.0 extra\n"
 bad "no bonds in the file" "# nothing here\n"
+bad "bad.txt:1: coupling inf is not a finite number" "0 1 inf\n"
+bad "bad.txt: the sum of |J| over all bonds is 2e+09, above the 2^30" "0 1 1e9\n1 2 -1e9\n"
+# An HDF5 instance without bonds.
+"$PYTHON3" -c "
+import h5py, numpy as np, sys
+with h5py.File(sys.argv[1], 'w') as f:
+    f.attrs['dim'] = 2; f.attrs['L'] = 4
+    for n in 'ij': f[n] = np.zeros(0, dtype=np.int64)
+    f['J'] = np.zeros(0)
+" "$WORK/empty.h5"
+if run_glassy 2 -dim 2 -L 4 -couplings_file "$WORK/empty.h5" -output "$WORK/o.h5" > /dev/null 2> "$WORK/err"; then fail "accepted an HDF5 instance without bonds"; fi
+grep -q "empty.h5: no bonds in the file" "$WORK/err" || { cat "$WORK/err"; fail "empty HDF5 message"; }
 rm -f "$WORK/missing.txt"
 if run_glassy 2 -dim 2 -L 4 -couplings_file "$WORK/missing.txt" -output "$WORK/o.h5" > /dev/null 2> "$WORK/err"; then fail "accepted a missing file"; fi
 grep -q "glassy: error: -couplings_file .*missing.txt: cannot open" "$WORK/err" || { cat "$WORK/err"; fail "missing file message"; }
