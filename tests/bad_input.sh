@@ -34,7 +34,7 @@ for n in 1 3; do
   expect_error $n "-couplings lorentzian:" -couplings lorentzian
   expect_error $n "-update glauber:" -update glauber
   expect_error $n "-replicas 0: must be at least 1" -replicas 0
-  expect_error $n "-samples 0: must be at least 1" -samples 0
+  expect_error $n "-samples 0: must be between 1 and 65536" -samples 0
   expect_error $n "-seed -3: must be an integer from 0 to 4294967295" -seed -3
   expect_error $n "-temperatures: values must increase strictly, but 0.5 follows 1" -temperatures 1.0,0.5,2.0
   expect_error $n "-temperatures: value -1 at position 1 is not a positive number" -temperatures -1,1
