@@ -34,6 +34,9 @@ typedef struct {
 PetscErrorCode LatticeCreate(MPI_Comm comm, int dim, int L, Lattice **lat);
 PetscErrorCode LatticeDestroy(Lattice **lat);
 
+/* The rank grid as text, e.g. "2x2x1" (sep "x") or "2 x 2 x 1" (sep " x "). */
+void LatticeGridString(int dim, const int dims[], const char *sep, char *buf, size_t len);
+
 /* Global coordinates of a global site index. */
 static inline void LatticeGlobalCoords(int dim, int L, int64_t g, int x[])
 {

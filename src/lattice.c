@@ -1,7 +1,14 @@
 /* Domain decomposition of the periodic lattice over a Cartesian grid of ranks. */
 #include "lattice.h"
 
-#include <string.h>
+#include <stdio.h>
+
+void LatticeGridString(int dim, const int dims[], const char *sep, char *buf, size_t len)
+{
+  size_t n = 0;
+  buf[0]   = '\0';
+  for (int k = 0; k < dim && n < len; k++) n += (size_t)snprintf(buf + n, len - n, "%s%d", k ? sep : "", dims[k]);
+}
 
 PetscErrorCode LatticeCreate(MPI_Comm comm, int dim, int L, Lattice **out)
 {
@@ -16,8 +23,8 @@ PetscErrorCode LatticeCreate(MPI_Comm comm, int dim, int L, Lattice **out)
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCallMPI(MPI_Dims_create(size, dim, lat->dims));
   {
-    char grid[64] = "";
-    for (int k = 0; k < dim; k++) PetscCall(PetscSNPrintf(grid + strlen(grid), sizeof grid - strlen(grid), k ? " x %d" : "%d", lat->dims[k]));
+    char grid[64];
+    LatticeGridString(dim, lat->dims, " x ", grid, sizeof grid);
     for (int k = 0; k < dim; k++) GlassyCheck(L % lat->dims[k] == 0, comm, "-L %d: does not split over the %s grid of %d ranks (L must be a multiple of %d)", L, grid, size, lat->dims[k]);
   }
   PetscCallMPI(MPI_Cart_create(comm, dim, lat->dims, periods, 0, &lat->comm));

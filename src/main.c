@@ -86,8 +86,8 @@ static PetscErrorCode Run(MPI_Comm comm)
   PetscCall(SimulationCreate(comm, &opt, &sim));
   PetscCallMPI(MPI_Comm_size(comm, &size));
   {
-    char grid[64] = "";
-    for (int k = 0; k < sim->lat->dim; k++) PetscCall(PetscSNPrintf(grid + strlen(grid), sizeof grid - strlen(grid), k ? "x%d" : "%d", sim->lat->dims[k]));
+    char grid[64];
+    LatticeGridString(sim->lat->dim, sim->lat->dims, "x", grid, sizeof grid);
     PetscCall(PetscPrintf(comm, "glassy: EA %dD, L=%d (N=%" PetscInt64_FMT "), %s couplings, %d samples from %" PetscInt_FMT ", %d replicas x %d temperatures (%.4g .. %.4g), %s, kernel %s\n", sim->lat->dim, sim->lat->L, (PetscInt64)sim->lat->N, opt.couplings_file[0] ? opt.couplings_file : GlassyCouplingsNames[opt.couplings], sim->samples, opt.sample_offset, sim->R, sim->nT, opt.temperatures[0], opt.temperatures[sim->nT - 1], GlassyUpdateNames[opt.update], sim->kernel_name));
     PetscCall(PetscPrintf(comm, "glassy: %d ranks as a %s grid, %" PetscInt64_FMT " + %" PetscInt64_FMT " sweeps, measurements every %" PetscInt_FMT ", tempering every %" PetscInt_FMT "\n", size, grid, (PetscInt64)opt.equilibration_sweeps, (PetscInt64)opt.measurement_sweeps, opt.measure_interval, opt.pt_interval));
     if (sim->cpl->nbonds_file) PetscCall(PetscPrintf(comm, "glassy: read %" PetscInt64_FMT " of the %" PetscInt64_FMT " bonds from %s (bonds not listed have J = 0)\n", (PetscInt64)sim->cpl->nbonds_file, (PetscInt64)(sim->lat->N * sim->lat->dim), opt.couplings_file));

@@ -126,8 +126,7 @@ static void WriteProvenance(hid_t file, const Simulation *sim, double ps_per_att
   AttrString(file, "build_flags", GLASSY_BUILD_FLAGS);
   AttrString(file, "options", o->command_line ? o->command_line : "");
   AttrInt(file, "mpi_ranks", sim->lat->size);
-  buf[0] = '\0';
-  for (int k = 0; k < sim->lat->dim; k++) snprintf(buf + strlen(buf), sizeof buf - strlen(buf), k ? "x%d" : "%d", sim->lat->dims[k]);
+  LatticeGridString(sim->lat->dim, sim->lat->dims, "x", buf, sizeof buf);
   AttrString(file, "rank_grid", buf);
   AttrString(file, "kernel", sim->kernel_name);
   AttrString(file, "model", GlassyModelNames[o->model]);
