@@ -17,6 +17,7 @@ typedef struct {
   uint64_t *bits;      /* bimodal: [npadded][dim][W], bit set = antiferromagnetic bond (J = -1) */
   double   *J;         /* otherwise: [npadded][dim][lanes], quantised to 2^-32 */
   int64_t   nbonds_file; /* bonds read from a file (0 when generated) */
+  uint64_t  file_checksum; /* hash of the loaded couplings (0 when generated) */
 } Couplings;
 
 /* The coupling of one bond of one sample, quantised: a pure function of its arguments. */

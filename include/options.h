@@ -38,6 +38,9 @@ typedef struct {
   PetscReal       progress_interval;
   PetscBool       quiet;
   PetscBool       structure_factor;
+  char            checkpoint[PETSC_MAX_PATH_LEN];
+  PetscReal       checkpoint_interval;
+  PetscBool       restart;
   /* The command line as given, for provenance. */
   char           *command_line;
 } GlassyOptions;

@@ -30,7 +30,7 @@ typedef struct {
   int64_t  sf_count;
 } Accumulators;
 
-typedef enum { TIMER_SWEEP, TIMER_HALO_WAIT, TIMER_MEASURE, TIMER_TEMPERING, TIMER_OUTPUT, NTIMERS } TimerIndex;
+typedef enum { TIMER_SWEEP, TIMER_HALO_WAIT, TIMER_MEASURE, TIMER_TEMPERING, TIMER_CHECKPOINT, TIMER_OUTPUT, NTIMERS } TimerIndex;
 extern const char *const TimerNames[NTIMERS];
 
 typedef struct {
@@ -60,6 +60,10 @@ typedef struct {
   Accumulators         acc;
   double               timer[NTIMERS];
   double               wall_start, wall_run;
+  int64_t              sweep_start;      /* sweep at which this process started (restarts) */
+  int                  interrupted;      /* signal that stopped the run, or 0 */
+  int64_t              checkpoints;      /* checkpoints written by this process */
+  double               checkpoint_bytes; /* and their size */
 } Simulation;
 
 PetscErrorCode SimulationCreate(MPI_Comm comm, const GlassyOptions *opt, Simulation **sim);
@@ -86,7 +90,8 @@ PetscErrorCode ObservablesAverages(const Simulation *sim, double *mean, double *
 PetscErrorCode TemperingStep(Simulation *sim);
 
 /* output.c */
-PetscErrorCode OutputCheckWritable(MPI_Comm comm, const char *path);
+/* Check, before any work, that `path` (given by `option`) can be created with parallel HDF5. */
+PetscErrorCode OutputCheckWritable(MPI_Comm comm, const char *option, const char *path);
 PetscErrorCode OutputWrite(Simulation *sim);
 
 #endif

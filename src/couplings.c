@@ -1,6 +1,7 @@
 /* Couplings: generated from the counter-based generator, or loaded from an instance file. */
 #include "couplings.h"
 #include "errors.h"
+#include "hash.h"
 #include "instance_io.h"
 #include "rng.h"
 
@@ -57,6 +58,7 @@ PetscErrorCode CouplingsCreate(const GlassyOptions *opt, const Lattice *lat, Cou
     int64_t nb = lat->N * d;
     PetscCall(PetscMalloc1(nb, &Jg));
     PetscCall(InstanceRead(lat->comm, opt->couplings_file, d, lat->L, Jg, &c->nbonds_file));
+    for (int64_t b = 0; b < nb; b++) c->file_checksum += HashDouble((uint64_t)b, Jg[b]);
     c->bimodal = c->nbonds_file == nb;
     for (int64_t b = 0; b < nb && c->bimodal; b++) c->bimodal = (Jg[b] == 1.0 || Jg[b] == -1.0);
     if (c->bimodal) {

@@ -2,6 +2,8 @@
  * place that decides how the program exits; the physics receives a communicator. */
 #include "errors.h"
 #include "options.h"
+#include "checkpoint.h"
+#include "signals.h"
 #include "simulation.h"
 
 #include <fftw3-mpi.h>
@@ -19,7 +21,7 @@ static PetscErrorCode PrintSummary(Simulation *sim)
 {
   const int     nT = sim->nT, S = sim->samples, d = sim->lat->dim;
   double       *mean, *err, tmin[NTIMERS], tmax[NTIMERS], tsum[NTIMERS];
-  const double  attempts = (double)sim->lat->N * sim->lanes * sim->nslots * (double)sim->sweep;
+  const double  attempts = (double)sim->lat->N * sim->lanes * sim->nslots * (double)(sim->sweep - sim->sweep_start);
   const GlassyOptions *opt = sim->opt;
 
   PetscFunctionBeginUser;
@@ -62,7 +64,8 @@ static PetscErrorCode PrintSummary(Simulation *sim)
   PetscCallMPI(MPI_Allreduce(sim->timer, tsum, NTIMERS, MPI_DOUBLE, MPI_SUM, sim->comm));
   PetscCall(PetscPrintf(sim->comm, "\nglassy: timers over %d ranks (seconds: min / avg / max)\n", sim->lat->size));
   for (int i = 0; i < NTIMERS; i++) PetscCall(PetscPrintf(sim->comm, "  %-10s %9.3f %9.3f %9.3f\n", TimerNames[i], tmin[i], tsum[i] / sim->lat->size, tmax[i]));
-  PetscCall(PetscPrintf(sim->comm, "glassy: %" PetscInt64_FMT " sweeps in %.2f s, %.4g spin-flip attempts\n", (PetscInt64)sim->sweep, sim->wall_run, attempts));
+  PetscCall(PetscPrintf(sim->comm, "glassy: %" PetscInt64_FMT " sweeps in %.2f s, %.4g spin-flip attempts%s\n", (PetscInt64)(sim->sweep - sim->sweep_start), sim->wall_run, attempts, sim->sweep_start ? " (since the restart)" : ""));
+  if (sim->checkpoints) PetscCall(PetscPrintf(sim->comm, "glassy: %" PetscInt64_FMT " checkpoints, %.1f MB in %.2f s (%.0f MB/s)\n", (PetscInt64)sim->checkpoints, sim->checkpoint_bytes / 1e6, tmax[TIMER_CHECKPOINT], sim->checkpoint_bytes / 1e6 / tmax[TIMER_CHECKPOINT]));
   if (attempts > 0) PetscCall(PetscPrintf(sim->comm, "glassy: figure of merit: %.1f ps per spin-flip attempt per core (%s kernel)\n", sim->wall_run * sim->lat->size / attempts * 1e12, sim->kernel_name));
   PetscCall(PetscPrintf(sim->comm, "glassy: results in %s\n", opt->output));
   PetscCall(PetscFree(mean));
@@ -70,18 +73,19 @@ static PetscErrorCode PrintSummary(Simulation *sim)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode Run(MPI_Comm comm)
+static PetscErrorCode Run(MPI_Comm comm, int *status)
 {
   GlassyOptions opt;
   Simulation   *sim = NULL;
-  PetscBool     help;
+  PetscBool     help, restored = PETSC_FALSE;
   int           size;
 
   PetscFunctionBeginUser;
   PetscCall(OptionsProcess(comm, &opt));
   PetscCall(PetscOptionsHasHelp(NULL, &help));
   if (help) PetscFunctionReturn(0);
-  PetscCall(OutputCheckWritable(comm, opt.output));
+  PetscCall(OutputCheckWritable(comm, "-output", opt.output));
+  if (opt.checkpoint[0]) PetscCall(OutputCheckWritable(comm, "-checkpoint", opt.checkpoint));
   PetscCall(CouplingsExport(comm, &opt));
   PetscCall(SimulationCreate(comm, &opt, &sim));
   PetscCallMPI(MPI_Comm_size(comm, &size));
@@ -92,9 +96,15 @@ static PetscErrorCode Run(MPI_Comm comm)
     PetscCall(PetscPrintf(comm, "glassy: %d ranks as a %s grid, %" PetscInt64_FMT " + %" PetscInt64_FMT " sweeps, measurements every %" PetscInt_FMT ", tempering every %" PetscInt_FMT "\n", size, grid, (PetscInt64)opt.equilibration_sweeps, (PetscInt64)opt.measurement_sweeps, opt.measure_interval, opt.pt_interval));
     if (sim->cpl->nbonds_file) PetscCall(PetscPrintf(comm, "glassy: read %" PetscInt64_FMT " of the %" PetscInt64_FMT " bonds from %s (bonds not listed have J = 0)\n", (PetscInt64)sim->cpl->nbonds_file, (PetscInt64)(sim->lat->N * sim->lat->dim), opt.couplings_file));
   }
+  if (opt.restart) PetscCall(CheckpointRestore(sim, &restored));
   PetscCall(SimulationRun(sim));
-  PetscCall(OutputWrite(sim));
-  PetscCall(PrintSummary(sim));
+  if (sim->interrupted) {
+    PetscCall(PetscPrintf(comm, "glassy: stopped by signal %d at sweep %" PetscInt64_FMT " of %" PetscInt64_FMT "; %s\n", sim->interrupted, (PetscInt64)sim->sweep, (PetscInt64)sim->total_sweeps, opt.checkpoint[0] ? "continue with -restart" : "no -checkpoint was given, so nothing was saved"));
+    *status = GLASSY_EXIT_INTERRUPTED;
+  } else {
+    PetscCall(OutputWrite(sim));
+    PetscCall(PrintSummary(sim));
+  }
   PetscCall(SimulationDestroy(&sim));
   PetscCall(OptionsDestroy(&opt));
   PetscFunctionReturn(0);
@@ -122,7 +132,7 @@ static int CheckOptionFiles(int argc, char **argv)
 int main(int argc, char **argv)
 {
   PetscErrorCode ierr;
-  int            rank;
+  int            rank, status = 0;
 
   /* Open MPI 4.1.x's default MPI-IO component (OMPIO with fcoll/vulcan) intermittently drops
    * data from collective parallel-HDF5 writes (open-mpi/ompi#12718; seen here with 4.1.4 in 6 of
@@ -130,15 +140,18 @@ int main(int argc, char **argv)
 #if defined(OMPI_MAJOR_VERSION) && OMPI_MAJOR_VERSION == 4
   setenv("OMPI_MCA_io", "romio321", 0);
 #endif
+  /* Catch stop signals from the very start (again after PetscInitialize, which installs its own). */
+  if (SignalsInstall()) return 2;
   if (CheckOptionFiles(argc, argv)) return 1;
   ierr = PetscInitialize(&argc, &argv, NULL, help);
   if (ierr) return 1;
   fftw_mpi_init();
   ierr = ErrorsInstall();
-  if (!ierr) ierr = Run(PETSC_COMM_WORLD);
+  if (!ierr) ierr = SignalsInstall();
+  if (!ierr) ierr = Run(PETSC_COMM_WORLD, &status);
   if (!ierr) {
     fftw_mpi_cleanup();
-    return PetscFinalize() ? 1 : 0;
+    return PetscFinalize() ? 1 : status;
   }
 
   MPI_Comm_rank(PETSC_COMM_WORLD, &rank);

@@ -105,6 +105,7 @@ PetscErrorCode OptionsProcess(MPI_Comm comm, GlassyOptions *opt)
   opt->pt_interval       = 10;
   opt->bins              = 16;
   opt->progress_interval = 10.0;
+  opt->checkpoint_interval = 1800.0;
   PetscCall(PetscStrcpy(opt->output, "glassy.h5"));
 
   PetscOptionsBegin(comm, NULL, "glassy: Monte Carlo for spin glasses", NULL);
@@ -129,6 +130,9 @@ PetscErrorCode OptionsProcess(MPI_Comm comm, GlassyOptions *opt)
   GlassyCallNamed(comm, "-progress_interval", PetscOptionsReal("-progress_interval", "Seconds between progress lines", NULL, opt->progress_interval, &opt->progress_interval, NULL));
   GlassyCallNamed(comm, "-quiet", PetscOptionsBool("-quiet", "Print no progress lines", NULL, opt->quiet, &opt->quiet, NULL));
   GlassyCallNamed(comm, "-structure_factor", PetscOptionsBool("-structure_factor", "Accumulate the full overlap structure factor with FFTW (sample-averaged)", NULL, opt->structure_factor, &opt->structure_factor, NULL));
+  GlassyCallNamed(comm, "-checkpoint", PetscOptionsString("-checkpoint", "Checkpoint file (written atomically; the previous generation is kept as PATH.prev)", NULL, opt->checkpoint, opt->checkpoint, sizeof opt->checkpoint, NULL));
+  GlassyCallNamed(comm, "-checkpoint_interval", PetscOptionsReal("-checkpoint_interval", "Wall-clock seconds between checkpoints", NULL, opt->checkpoint_interval, &opt->checkpoint_interval, NULL));
+  GlassyCallNamed(comm, "-restart", PetscOptionsBool("-restart", "Continue from the newest valid checkpoint at -checkpoint, or start fresh if there is none", NULL, opt->restart, &opt->restart, NULL));
   PetscOptionsEnd();
   PetscCall(ReadTemperatures(comm, opt));
 
@@ -163,6 +167,8 @@ PetscErrorCode OptionsProcess(MPI_Comm comm, GlassyOptions *opt)
   GlassyCheck(opt->progress_interval > 0, comm, "-progress_interval %.6g: must be positive", (double)opt->progress_interval);
   GlassyCheck(!(opt->kernel == KERNEL_MULTISPIN && opt->couplings == COUPLINGS_GAUSSIAN && !opt->couplings_file[0]), comm, "-kernel multispin: applies to bimodal couplings only (-couplings %s)", GlassyCouplingsNames[opt->couplings]);
   GlassyCheck(!(opt->structure_factor && opt->replicas < 2), comm, "-structure_factor: needs overlaps, so -replicas must be at least 2 (got %" PetscInt_FMT ")", opt->replicas);
+  GlassyCheck(opt->checkpoint_interval > 0, comm, "-checkpoint_interval %.6g: must be a positive number of seconds", (double)opt->checkpoint_interval);
+  GlassyCheck(!opt->restart || opt->checkpoint[0], comm, "-restart: needs -checkpoint PATH to know where to look");
   opt->equilibration_sweeps = eq;
   opt->measurement_sweeps   = meas;
   GlassyCheck(meas == 0 || ((PetscInt64)eq + meas) / opt->measure_interval - eq / opt->measure_interval >= 1, comm, "-measurement_sweeps %" PetscInt_FMT ": no measurement falls in the measurement phase with -measure_interval %" PetscInt_FMT " (measurements are taken at multiples of it)", meas, opt->measure_interval);

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-PetscErrorCode OutputCheckWritable(MPI_Comm comm, const char *path)
+PetscErrorCode OutputCheckWritable(MPI_Comm comm, const char *option, const char *path)
 {
   int            rank;
   PetscErrorCode err = 0;
@@ -23,11 +23,11 @@ PetscErrorCode OutputCheckWritable(MPI_Comm comm, const char *path)
     char        probe[PETSC_MAX_PATH_LEN + 64];
     struct stat st;
     int         fd;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) err = PetscError(PETSC_COMM_SELF, __LINE__, PETSC_FUNCTION_NAME, __FILE__, GLASSY_ERR_INPUT, PETSC_ERROR_INITIAL, "-output %s: is a directory", path);
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) err = PetscError(PETSC_COMM_SELF, __LINE__, PETSC_FUNCTION_NAME, __FILE__, GLASSY_ERR_INPUT, PETSC_ERROR_INITIAL, "%s %s: is a directory", option, path);
     else {
       snprintf(probe, sizeof probe, "%s.probe-%ld", path, (long)getpid());
       fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0644);
-      if (fd < 0) err = PetscError(PETSC_COMM_SELF, __LINE__, PETSC_FUNCTION_NAME, __FILE__, GLASSY_ERR_INPUT, PETSC_ERROR_INITIAL, "-output %s: cannot be written (%s)", path, strerror(errno));
+      if (fd < 0) err = PetscError(PETSC_COMM_SELF, __LINE__, PETSC_FUNCTION_NAME, __FILE__, GLASSY_ERR_INPUT, PETSC_ERROR_INITIAL, "%s %s: cannot be written (%s)", option, path, strerror(errno));
       else {
         close(fd);
         unlink(probe);
@@ -51,7 +51,7 @@ PetscErrorCode OutputCheckWritable(MPI_Comm comm, const char *path)
     if (ok) H5Fclose(file);
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, comm));
     if (!rank) unlink(probe);
-    GlassyCheck(ok, comm, "-output %s: cannot be created with parallel HDF5 (MPI-IO)", path);
+    GlassyCheck(ok, comm, "%s %s: cannot be created with parallel HDF5 (MPI-IO)", option, path);
   }
   PetscFunctionReturn(0);
 }
@@ -148,6 +148,11 @@ static void WriteProvenance(hid_t file, const Simulation *sim, double ps_per_att
   AttrInt(file, "measurements", sim->acc.done);
   AttrDouble(file, "wall_seconds", sim->wall_run);
   AttrDouble(file, "ps_per_spin_flip_attempt_per_core", ps_per_attempt);
+  AttrInt(file, "restarted_at_sweep", sim->sweep_start);
+  AttrInt(file, "checkpoints_written", sim->checkpoints);
+  AttrDouble(file, "checkpoint_bytes", sim->checkpoint_bytes);
+  AttrDouble(file, "checkpoint_seconds", sim->timer[TIMER_CHECKPOINT]);
+  AttrDouble(file, "checkpoint_MB_per_s", sim->timer[TIMER_CHECKPOINT] > 0 ? sim->checkpoint_bytes / 1e6 / sim->timer[TIMER_CHECKPOINT] : 0);
 }
 
 PetscErrorCode OutputWrite(Simulation *sim)
@@ -160,7 +165,7 @@ PetscErrorCode OutputWrite(Simulation *sim)
   double              *mean, *err, *buf;
   PetscErrorCode       e = 0;
   double               t0 = MPI_Wtime();
-  const double         attempts = (double)sim->lat->N * sim->lanes * sim->nslots * (double)sim->sweep;
+  const double         attempts = (double)sim->lat->N * sim->lanes * sim->nslots * (double)(sim->sweep - sim->sweep_start);
   const double         ps = attempts > 0 ? sim->wall_run * sim->lat->size / attempts * 1e12 : 0;
 
   PetscFunctionBeginUser;

@@ -1,9 +1,11 @@
 /* The simulation: set-up, sweeps with overlapped halo exchange, and the run loop. */
 #include "simulation.h"
+#include "checkpoint.h"
+#include "signals.h"
 #include "rng.h"
 #include "vcount.h"
 
-const char *const TimerNames[NTIMERS] = {"sweep", "halo wait", "measure", "tempering", "output"};
+const char *const TimerNames[NTIMERS] = {"sweep", "halo wait", "measure", "tempering", "checkpoint", "output"};
 
 static PetscLogEvent EV_SWEEP, EV_HALO, EV_MEASURE, EV_TEMPERING;
 
@@ -218,10 +220,12 @@ static void FormatSeconds(double s, char *buf, size_t len)
 PetscErrorCode SimulationRun(Simulation *sim)
 {
   const GlassyOptions *opt = sim->opt;
-  double               next_progress;
+  double               next_progress, next_checkpoint;
   PetscFunctionBeginUser;
-  sim->wall_start = MPI_Wtime();
-  next_progress   = sim->wall_start + opt->progress_interval;
+  sim->wall_start  = MPI_Wtime();
+  sim->sweep_start = sim->sweep;
+  next_progress    = sim->wall_start + opt->progress_interval;
+  next_checkpoint  = sim->wall_start + opt->checkpoint_interval;
   while (sim->sweep < sim->total_sweeps) {
     PetscCall(SimulationSweep(sim));
     /* Measurements every measure_interval sweeps over the whole run (logarithmic bins); those
@@ -239,6 +243,18 @@ PetscErrorCode SimulationRun(Simulation *sim)
       PetscCall(TemperingStep(sim));
       PetscCall(PetscLogEventEnd(EV_TEMPERING, 0, 0, 0, 0));
       sim->timer[TIMER_TEMPERING] += MPI_Wtime() - t0;
+    }
+    { /* Sweep boundary: a stop signal on any rank, or rank 0's clock, calls for a checkpoint. */
+      int flags[2] = {SignalsCaught(), opt->checkpoint[0] && sim->lat->rank == 0 && MPI_Wtime() >= next_checkpoint};
+      if (sim->lat->size > 1) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, flags, 2, MPI_INT, MPI_MAX, sim->comm));
+      if (opt->checkpoint[0] && (flags[0] || flags[1])) {
+        PetscCall(CheckpointWrite(sim));
+        next_checkpoint = MPI_Wtime() + opt->checkpoint_interval;
+      }
+      if (flags[0]) {
+        sim->interrupted = flags[0];
+        break;
+      }
     }
     if (!opt->quiet) {
       /* Rank 0's clock decides, and the decision is broadcast so every rank agrees. */

@@ -1,0 +1,57 @@
+#!/bin/bash
+# Interrupt a run again and again at random moments -- with SIGUSR1, SIGTERM, SIGINT (checkpoint
+# and exit 75) or kill -9 (no warning) -- and restart it with -restart on 1, 2 or 4 ranks until it
+# finishes; then its results must be identical to an uninterrupted run's.
+#
+# usage: tests/interrupt.sh [INTERRUPTIONS]   (default 3; tools/soak-restarts.sh runs 20)
+. "${top_srcdir:-.}/tests/common.sh"
+WANT=${1:-${INTERRUPTIONS:-3}}
+RUN="-dim 3 -L 8 -samples 64 -ntemps 6 -tmin 0.9 -tmax 2.0 -measure_interval 5 -pt_interval 5 -structure_factor -seed 4242 -quiet"
+# Long enough to be interrupted WANT times: about 0.4 s of work per interruption on 2 ranks.
+SWEEPS=$(( 1500 + WANT * 500 ))
+RUN="$RUN -equilibration_sweeps $SWEEPS -measurement_sweeps $SWEEPS"
+CK="$WORK/ck.h5"
+TAG="$WORK/interrupted.h5" # unique, to find our processes with pkill -f
+
+run_glassy 2 $RUN -output "$WORK/reference.h5" > "$WORK/reference.log" 2>&1 || { cat "$WORK/reference.log"; fail "reference run"; }
+
+interruptions=0 signals=0 kills=0 attempt=0
+ranks=(2 1 4 2 4 1)
+signals_list=(USR1 TERM INT)
+while :; do
+  n=${ranks[$((attempt % ${#ranks[@]}))]}
+  attempt=$((attempt + 1))
+  [ $attempt -le $((WANT * 3 + 20)) ] || fail "the run did not finish after $attempt starts"
+  timeout 300 "$MPIEXEC" --oversubscribe -n "$n" "$GLASSY" $RUN -checkpoint "$CK" -checkpoint_interval 0.2 -restart -output "$TAG" > "$WORK/run.log" 2>&1 &
+  pid=$!
+  if [ $interruptions -lt "$WANT" ]; then
+    sleep "0.$((RANDOM % 6 + 4))" # 0.4 .. 0.9 s: start-up, a first checkpoint, some sweeps
+    if [ $((RANDOM % 2)) = 0 ]; then
+      sig=${signals_list[$((RANDOM % 3))]}
+      pkill -"$sig" -f -- "^$GLASSY .*-output $TAG" && how="SIG$sig"
+    else
+      pkill -KILL -f -- "^$GLASSY .*-output $TAG" && how="kill -9"
+    fi
+  fi
+  rc=0
+  wait $pid || rc=$?
+  if [ $rc = 0 ]; then
+    break
+  fi
+  case "$how" in
+    SIG*) [ $rc = 75 ] || { cat "$WORK/run.log"; fail "stopped by $how on $n ranks but the exit status was $rc, not 75"; }
+          grep -q "stopped by signal" "$WORK/run.log" || { cat "$WORK/run.log"; fail "no message after $how"; }
+          signals=$((signals + 1)) ;;
+    *)    kills=$((kills + 1)) ;;
+  esac
+  interruptions=$((interruptions + 1))
+  echo "interruption $interruptions: $how on $n ranks ($(grep -o 'continuing from .*' "$WORK/run.log" || echo 'fresh start'))"
+  how=""
+done
+grep -q "continuing from" "$WORK/run.log" || [ $interruptions = 0 ] || fail "the final run did not restart from a checkpoint"
+for g in /observables /pt /logbins; do
+  "$H5DIFF" "$WORK/reference.h5" "$TAG" $g $g > "$WORK/diff" 2>&1 || { head -20 "$WORK/diff"; fail "$g differs from the uninterrupted run after $interruptions interruptions"; }
+done
+"$H5DIFF" --delta=1e-12 "$WORK/reference.h5" "$TAG" /observables/structure_factor /observables/structure_factor > /dev/null || fail "structure factor differs"
+[ $interruptions -ge "$WANT" ] || fail "only $interruptions interruptions happened (wanted $WANT)"
+echo "$interruptions interruptions ($signals by signal, $kills by kill -9), restarts on 1, 2 and 4 ranks: results identical to the uninterrupted run"
