@@ -17,9 +17,15 @@ static inline uint64_t HashMix(uint64_t x)
   return x;
 }
 
+/* One multiply-xorshift round over (bits, index): cheap enough to checksum a checkpoint at memory
+ * speed, and any change of one element changes the sum. */
 static inline uint64_t HashElement(uint64_t index, uint64_t bits)
 {
-  return HashMix(bits ^ HashMix(index + 0x9e3779b97f4a7c15ULL));
+  uint64_t x = bits + (index + 1) * 0x9e3779b97f4a7c15ULL;
+  x ^= x >> 32;
+  x *= 0xd6e8feb86659fd93ULL;
+  x ^= x >> 29;
+  return x;
 }
 
 static inline uint64_t HashDouble(uint64_t index, double v)

@@ -239,7 +239,7 @@ PetscErrorCode CheckpointWrite(Simulation *sim)
   char                 tmp[PETSC_MAX_PATH_LEN + 16], prev[PETSC_MAX_PATH_LEN + 16], fp[GLASSY_MAX_TEMPS * 26 + 1024];
   Replicated           rep[5];
   int                  nrep = ReplicatedList(sim, rep), ok = 1;
-  hid_t                fapl, file = -1, grp = -1, xfer;
+  hid_t                fapl, file = -1, grp = -1, xfer, dcpl;
   double               t0 = MPI_Wtime(), bytes = 0;
   uint64_t             sum;
 
@@ -249,6 +249,8 @@ PetscErrorCode CheckpointWrite(Simulation *sim)
   PetscCall(CheckpointFingerprint(sim, fp, sizeof fp));
   xfer = H5Pcreate(H5P_DATASET_XFER);
   H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE);
+  dcpl = H5Pcreate(H5P_DATASET_CREATE); /* every element is written: no fill values first */
+  H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
   fapl = H5Pcreate(H5P_FILE_ACCESS);
   H5Pset_fapl_mpio(fapl, sim->comm, MPI_INFO_NULL);
   H5E_BEGIN_TRY
@@ -273,7 +275,7 @@ PetscErrorCode CheckpointWrite(Simulation *sim)
       { /* configurations: each rank its block */
         hid_t fs, ms, ds;
         SpinsSpaces(sim, &fs, &ms);
-        ds = H5Dcreate2(grp, "spins", H5T_STD_U64LE, fs, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        ds = H5Dcreate2(grp, "spins", H5T_STD_U64LE, fs, H5P_DEFAULT, dcpl, H5P_DEFAULT);
         ok &= ds >= 0 && H5Dwrite(ds, H5T_NATIVE_UINT64, ms, fs, xfer, sim->spins) >= 0;
         sum = SpinsChecksumLocal(sim);
         MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPI_UINT64_T, MPI_SUM, sim->comm);
@@ -287,7 +289,7 @@ PetscErrorCode CheckpointWrite(Simulation *sim)
       }
       for (int i = 0; i < nrep; i++) {
         hid_t s  = H5Screate_simple(rep[i].ndims, rep[i].dims, NULL);
-        hid_t ds = H5Dcreate2(grp, rep[i].name, rep[i].filetype, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t ds = H5Dcreate2(grp, rep[i].name, rep[i].filetype, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
         if (ds >= 0 && rank == 0) ok &= H5Dwrite(ds, rep[i].memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, rep[i].data) >= 0;
         if (ds >= 0) {
           ok &= AttrU64(ds, "checksum", ReplicatedChecksum(&rep[i]), 1);
@@ -299,7 +301,7 @@ PetscErrorCode CheckpointWrite(Simulation *sim)
       if (sim->sf) {
         hid_t fs, ms, ds;
         StructureFactorSpaces(sim, &fs, &ms);
-        ds = H5Dcreate2(grp, "sf_sum", H5T_IEEE_F64LE, fs, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        ds = H5Dcreate2(grp, "sf_sum", H5T_IEEE_F64LE, fs, H5P_DEFAULT, dcpl, H5P_DEFAULT);
         ok &= ds >= 0 && H5Dwrite(ds, H5T_NATIVE_DOUBLE, ms, fs, xfer, sim->acc.sf_sum) >= 0;
         sum = StructureFactorChecksumLocal(sim);
         MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPI_UINT64_T, MPI_SUM, sim->comm);
@@ -318,6 +320,7 @@ PetscErrorCode CheckpointWrite(Simulation *sim)
   H5E_END_TRY;
   H5Pclose(fapl);
   H5Pclose(xfer);
+  H5Pclose(dcpl);
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, sim->comm));
 
   /* Only a complete, flushed file replaces the current generation, which becomes the previous. */

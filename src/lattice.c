@@ -21,7 +21,14 @@ PetscErrorCode LatticeCreate(MPI_Comm comm, int dim, int L, Lattice **out)
   lat->dim = dim;
   lat->L   = L;
   PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCallMPI(MPI_Dims_create(size, dim, lat->dims));
+  {
+    /* MPI_Dims_create puts the largest extent first; give it to the slowest dimension x_{d-1},
+     * so that each rank's block is made of long contiguous runs of the global site order (the
+     * order of the checkpoint layout and of FFTW's slabs). */
+    int dims[GLASSY_MAX_DIM] = {0, 0, 0, 0};
+    PetscCallMPI(MPI_Dims_create(size, dim, dims));
+    for (int k = 0; k < dim; k++) lat->dims[k] = dims[dim - 1 - k];
+  }
   {
     char grid[64];
     LatticeGridString(dim, lat->dims, " x ", grid, sizeof grid);

@@ -57,8 +57,8 @@ for n in 1 3; do
   expect_error $n "-structure_factor: needs overlaps, so -replicas must be at least 2" -structure_factor -replicas 1
   expect_error $n "-temperatures: more than 1024 values" -temperatures "$(seq -s, 1 1100)"
 done
-expect_error 3 "-L 8: does not split over the 3 x 1 x 1 grid of 3 ranks" -L 8
-expect_error 5 "-L 6: does not split over the 5 x 1 grid of 5 ranks" -dim 2 -L 6
+expect_error 3 "-L 8: does not split over the 1 x 1 x 3 grid of 3 ranks" -L 8
+expect_error 5 "-L 6: does not split over the 1 x 5 grid of 5 ranks" -dim 2 -L 6
 # An existing results file is never replaced by a failed run.
 echo "precious" > "$WORK/keep.h5"
 run_glassy 2 -L 7 -output "$WORK/keep.h5" > /dev/null 2>&1 && fail "accepted -L 7"
