@@ -5,6 +5,7 @@
 #include "config.h"
 #include "build-info.h"
 #include "errors.h"
+#include "h5util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -56,103 +57,43 @@ PetscErrorCode OutputCheckWritable(MPI_Comm comm, const char *option, const char
   PetscFunctionReturn(0);
 }
 
-/* Remember the first error but keep making every collective call on every rank. */
-#define KEEP(call) \
-  do { \
-    PetscErrorCode keep_e_ = (call); \
-    if (!e) e = keep_e_; \
-  } while (0)
-
-/* A dataset of doubles written by rank 0.  Every rank makes every HDF5 call (metadata operations
- * are collective); a failure is reported only after all of them. */
-static PetscErrorCode WriteDoubles(hid_t loc, const char *name, int ndims, const hsize_t *dims, const double *data, int rank, const char *description)
-{
-  hid_t space, dset;
-  int   ok;
-  PetscFunctionBeginUser;
-  space = H5Screate_simple(ndims, dims, NULL);
-  dset  = H5Dcreate2(loc, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  ok    = dset >= 0;
-  if (ok && rank == 0) ok = H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0;
-  if (dset >= 0 && description) {
-    hid_t s = H5Screate(H5S_SCALAR), st = H5Tcopy(H5T_C_S1), a;
-    H5Tset_size(st, strlen(description) + 1);
-    a = H5Acreate2(dset, "description", st, s, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0 || H5Awrite(a, st, description) < 0) ok = 0;
-    if (a >= 0) H5Aclose(a);
-    H5Tclose(st);
-    H5Sclose(s);
-  }
-  if (dset >= 0) H5Dclose(dset);
-  H5Sclose(space);
-  PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write dataset %s", name);
-  PetscFunctionReturn(0);
-}
-
-static void AttrString(hid_t loc, const char *name, const char *value)
-{
-  hid_t s = H5Screate(H5S_SCALAR), st = H5Tcopy(H5T_C_S1), a;
-  H5Tset_size(st, strlen(value) + 1);
-  a = H5Acreate2(loc, name, st, s, H5P_DEFAULT, H5P_DEFAULT);
-  H5Awrite(a, st, value);
-  H5Aclose(a);
-  H5Tclose(st);
-  H5Sclose(s);
-}
-
-static void AttrDouble(hid_t loc, const char *name, double v)
-{
-  hid_t s = H5Screate(H5S_SCALAR), a = H5Acreate2(loc, name, H5T_IEEE_F64LE, s, H5P_DEFAULT, H5P_DEFAULT);
-  H5Awrite(a, H5T_NATIVE_DOUBLE, &v);
-  H5Aclose(a);
-  H5Sclose(s);
-}
-
-static void AttrInt(hid_t loc, const char *name, long long v)
-{
-  hid_t s = H5Screate(H5S_SCALAR), a = H5Acreate2(loc, name, H5T_STD_I64LE, s, H5P_DEFAULT, H5P_DEFAULT);
-  H5Awrite(a, H5T_NATIVE_LLONG, &v);
-  H5Aclose(a);
-  H5Sclose(s);
-}
-
 static void WriteProvenance(hid_t file, const Simulation *sim, double ps_per_attempt)
 {
   const GlassyOptions *o = sim->opt;
   char                 buf[4096];
-  AttrString(file, "program", "glassy");
-  AttrString(file, "version", PACKAGE_VERSION);
-  AttrString(file, "git_commit", GLASSY_GIT_COMMIT);
-  AttrString(file, "build_flags", GLASSY_BUILD_FLAGS);
-  AttrString(file, "options", o->command_line ? o->command_line : "");
-  AttrInt(file, "mpi_ranks", sim->lat->size);
+  HDF5AttrString(file, "program", "glassy");
+  HDF5AttrString(file, "version", PACKAGE_VERSION);
+  HDF5AttrString(file, "git_commit", GLASSY_GIT_COMMIT);
+  HDF5AttrString(file, "build_flags", GLASSY_BUILD_FLAGS);
+  HDF5AttrString(file, "options", o->command_line ? o->command_line : "");
+  HDF5AttrInt(file, "mpi_ranks", sim->lat->size);
   LatticeGridString(sim->lat->dim, sim->lat->dims, "x", buf, sizeof buf);
-  AttrString(file, "rank_grid", buf);
-  AttrString(file, "kernel", sim->kernel_name);
-  AttrString(file, "model", GlassyModelNames[o->model]);
-  AttrInt(file, "dim", o->dim);
-  AttrInt(file, "L", o->L);
-  AttrInt(file, "N", sim->lat->N);
-  AttrString(file, "couplings", o->couplings_file[0] ? "file" : GlassyCouplingsNames[o->couplings]);
-  AttrString(file, "couplings_file", o->couplings_file);
-  AttrInt(file, "seed", o->seed);
-  AttrInt(file, "samples", o->samples);
-  AttrInt(file, "sample_offset", o->sample_offset);
-  AttrInt(file, "replicas", o->replicas);
-  AttrString(file, "update", GlassyUpdateNames[o->update]);
-  AttrInt(file, "equilibration_sweeps", o->equilibration_sweeps);
-  AttrInt(file, "measurement_sweeps", o->measurement_sweeps);
-  AttrInt(file, "measure_interval", o->measure_interval);
-  AttrInt(file, "pt_interval", o->pt_interval);
-  AttrInt(file, "bins", sim->acc.nbins);
-  AttrInt(file, "measurements", sim->acc.done);
-  AttrDouble(file, "wall_seconds", sim->wall_run);
-  AttrDouble(file, "ps_per_spin_flip_attempt_per_core", ps_per_attempt);
-  AttrInt(file, "restarted_at_sweep", sim->sweep_start);
-  AttrInt(file, "checkpoints_written", sim->checkpoints);
-  AttrDouble(file, "checkpoint_bytes", sim->checkpoint_bytes);
-  AttrDouble(file, "checkpoint_seconds", sim->timer[TIMER_CHECKPOINT]);
-  AttrDouble(file, "checkpoint_MB_per_s", sim->timer[TIMER_CHECKPOINT] > 0 ? sim->checkpoint_bytes / 1e6 / sim->timer[TIMER_CHECKPOINT] : 0);
+  HDF5AttrString(file, "rank_grid", buf);
+  HDF5AttrString(file, "kernel", sim->kernel_name);
+  HDF5AttrString(file, "model", GlassyModelNames[o->model]);
+  HDF5AttrInt(file, "dim", o->dim);
+  HDF5AttrInt(file, "L", o->L);
+  HDF5AttrInt(file, "N", sim->lat->N);
+  HDF5AttrString(file, "couplings", o->couplings_file[0] ? "file" : GlassyCouplingsNames[o->couplings]);
+  HDF5AttrString(file, "couplings_file", o->couplings_file);
+  HDF5AttrInt(file, "seed", o->seed);
+  HDF5AttrInt(file, "samples", o->samples);
+  HDF5AttrInt(file, "sample_offset", o->sample_offset);
+  HDF5AttrInt(file, "replicas", o->replicas);
+  HDF5AttrString(file, "update", GlassyUpdateNames[o->update]);
+  HDF5AttrInt(file, "equilibration_sweeps", o->equilibration_sweeps);
+  HDF5AttrInt(file, "measurement_sweeps", o->measurement_sweeps);
+  HDF5AttrInt(file, "measure_interval", o->measure_interval);
+  HDF5AttrInt(file, "pt_interval", o->pt_interval);
+  HDF5AttrInt(file, "bins", sim->acc.nbins);
+  HDF5AttrInt(file, "measurements", sim->acc.done);
+  HDF5AttrDouble(file, "wall_seconds", sim->wall_run);
+  HDF5AttrDouble(file, "ps_per_spin_flip_attempt_per_core", ps_per_attempt);
+  HDF5AttrInt(file, "restarted_at_sweep", sim->sweep_start);
+  HDF5AttrInt(file, "checkpoints_written", sim->checkpoints);
+  HDF5AttrDouble(file, "checkpoint_bytes", sim->checkpoint_bytes);
+  HDF5AttrDouble(file, "checkpoint_seconds", sim->timer[TIMER_CHECKPOINT]);
+  HDF5AttrDouble(file, "checkpoint_MB_per_s", sim->timer[TIMER_CHECKPOINT] > 0 ? sim->checkpoint_bytes / 1e6 / sim->timer[TIMER_CHECKPOINT] : 0);
 }
 
 PetscErrorCode OutputWrite(Simulation *sim)
@@ -185,15 +126,15 @@ PetscErrorCode OutputWrite(Simulation *sim)
   WriteProvenance(file, sim, ps);
   {
     hsize_t dims[3] = {(hsize_t)nT, 0, 0};
-    KEEP(WriteDoubles(file, "temperatures", 1, dims, opt->temperatures, rank, "temperature T of each index (units of J, k_B = 1)"));
+    HDF5_KEEP(HDF5WriteDoubles(file, "temperatures", 1, dims, opt->temperatures, rank, "temperature T of each index (units of J, k_B = 1)"));
   }
   grp = H5Gcreate2(file, "observables", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   for (int o = 0; o < NOBS; o++) {
     hsize_t dims[2] = {(hsize_t)S, (hsize_t)nT};
     char    name[64];
-    KEEP(WriteDoubles(grp, ObservableNames[o], 2, dims, mean + (int64_t)o * S * nT, rank, ObservableDescriptions[o]));
+    HDF5_KEEP(HDF5WriteDoubles(grp, ObservableNames[o], 2, dims, mean + (int64_t)o * S * nT, rank, ObservableDescriptions[o]));
     snprintf(name, sizeof name, "%s_err", ObservableNames[o]);
-    KEEP(WriteDoubles(grp, name, 2, dims, err + (int64_t)o * S * nT, rank, "statistical error of the thermal average from binning"));
+    HDF5_KEEP(HDF5WriteDoubles(grp, name, 2, dims, err + (int64_t)o * S * nT, rank, "statistical error of the thermal average from binning"));
   }
   if (sim->sf) { /* each rank writes its slab of k_{d-1} */
     const int d = sim->lat->dim, L = sim->lat->L;
@@ -224,7 +165,7 @@ PetscErrorCode OutputWrite(Simulation *sim)
     H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE);
     if (H5Dwrite(ds, H5T_NATIVE_DOUBLE, ms, fs, xfer, buf) < 0 && !e) e = PETSC_ERR_FILE_WRITE;
     H5Pclose(xfer);
-    AttrString(ds, "description", "<|q(k)|^2> averaged over samples and replica pairs; index [T][k_{d-1}]...[k_1][k_0], k_j = 2 pi n_j / L, n_0 = 0..L/2");
+    HDF5AttrString(ds, "description", "<|q(k)|^2> averaged over samples and replica pairs; index [T][k_{d-1}]...[k_1][k_0], k_j = 2 pi n_j / L, n_0 = 0..L/2");
     H5Sclose(ms);
     H5Dclose(ds);
     H5Sclose(fs);
@@ -239,8 +180,8 @@ PetscErrorCode OutputWrite(Simulation *sim)
     PetscCall(PetscMalloc1((int64_t)S * np + 1, &buf));
     for (int l = 0; l < S; l++)
       for (int t = 0; t < np; t++) buf[l * np + t] = sim->swap_attempts ? (double)sim->swap_accepts[(int64_t)t * sim->lanes + l] / ((double)sim->swap_attempts * sim->R) : NAN;
-    KEEP(WriteDoubles(grp, "swap_acceptance", 2, dims, buf, rank, "fraction of accepted swaps between temperatures t and t+1, over all tempering steps and replicas"));
-    AttrInt(grp, "tempering_steps", sim->pt_steps);
+    HDF5_KEEP(HDF5WriteDoubles(grp, "swap_acceptance", 2, dims, buf, rank, "fraction of accepted swaps between temperatures t and t+1, over all tempering steps and replicas"));
+    HDF5AttrInt(grp, "tempering_steps", sim->pt_steps);
     PetscCall(PetscFree(buf));
   }
   H5Gclose(grp);
@@ -256,9 +197,9 @@ PetscErrorCode OutputWrite(Simulation *sim)
       buf[K + k]     = (double)PetscMin(((int64_t)1 << (k + 1)) - 1, sim->sweep); /* the last window may be cut short */
       buf[2 * K + k] = (double)sim->acc.log_count[k];
     }
-    KEEP(WriteDoubles(grp, "sweep_first", 1, dk, buf, rank, "first sweep of each logarithmic bin (sweeps counted from 1)"));
-    KEEP(WriteDoubles(grp, "sweep_last", 1, dk, buf + K, rank, "last sweep of each logarithmic bin (2^(k+1)-1, or the last sweep of the run)"));
-    KEEP(WriteDoubles(grp, "measurements", 1, dk, buf + 2 * K, rank, "measurements averaged in each bin"));
+    HDF5_KEEP(HDF5WriteDoubles(grp, "sweep_first", 1, dk, buf, rank, "first sweep of each logarithmic bin (sweeps counted from 1)"));
+    HDF5_KEEP(HDF5WriteDoubles(grp, "sweep_last", 1, dk, buf + K, rank, "last sweep of each logarithmic bin (2^(k+1)-1, or the last sweep of the run)"));
+    HDF5_KEEP(HDF5WriteDoubles(grp, "measurements", 1, dk, buf + 2 * K, rank, "measurements averaged in each bin"));
     for (int o = 0; o < NOBS; o++) {
       for (int l = 0; l < S; l++)
         for (int t = 0; t < nT; t++)
@@ -266,7 +207,7 @@ PetscErrorCode OutputWrite(Simulation *sim)
             const double c = (double)sim->acc.log_count[k];
             buf[3 * K + ((int64_t)l * nT + t) * K + k] = c > 0 ? sim->acc.log_sum[((int64_t)o * K + k) * per + (int64_t)t * S + l] / c : NAN;
           }
-      KEEP(WriteDoubles(grp, ObservableNames[o], 3, dims, buf + 3 * K, rank, ObservableDescriptions[o]));
+      HDF5_KEEP(HDF5WriteDoubles(grp, ObservableNames[o], 3, dims, buf + 3 * K, rank, ObservableDescriptions[o]));
     }
     PetscCall(PetscFree(buf));
   }
@@ -292,7 +233,7 @@ PetscErrorCode OutputWrite(Simulation *sim)
       chk[4 * t + 3] = S > 1 ? sqrt((see / S - (se / S) * (se / S)) / (S - 1)) : NAN;
     }
     grp = H5Gcreate2(file, "checks", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    KEEP(WriteDoubles(grp, "link_identity", 2, dims, chk, rank, "per temperature: [e], -(d/T)(1-[q_l]), their difference and its error over samples (zero in equilibrium)"));
+    HDF5_KEEP(HDF5WriteDoubles(grp, "link_identity", 2, dims, chk, rank, "per temperature: [e], -(d/T)(1-[q_l]), their difference and its error over samples (zero in equilibrium)"));
     H5Gclose(grp);
     PetscCall(PetscFree(chk));
   }

@@ -1,0 +1,23 @@
+/* Helpers for the collective HDF5 files glassy writes: datasets written by rank 0 with metadata
+ * calls made on every rank, and scalar attributes.  A failure is reported after every collective
+ * call has been made, so no rank is left behind in a collective operation. */
+#ifndef GLASSY_H5UTIL_H
+#define GLASSY_H5UTIL_H
+
+#include "glassy.h"
+#include <hdf5.h>
+
+/* Remember the first error (in a local PetscErrorCode e) but keep making every collective call. */
+#define HDF5_KEEP(call) \
+  do { \
+    PetscErrorCode keep_e_ = (call); \
+    if (!e) e = keep_e_; \
+  } while (0)
+
+/* A dataset of doubles written by rank 0, with a description attribute. */
+PetscErrorCode HDF5WriteDoubles(hid_t loc, const char *name, int ndims, const hsize_t *dims, const double *data, int rank, const char *description);
+void           HDF5AttrString(hid_t loc, const char *name, const char *value);
+void           HDF5AttrDouble(hid_t loc, const char *name, double v);
+void           HDF5AttrInt(hid_t loc, const char *name, long long v);
+
+#endif

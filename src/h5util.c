@@ -1,0 +1,58 @@
+/* Small helpers for writing HDF5 files collectively (see h5util.h). */
+#include "h5util.h"
+
+#include <string.h>
+
+/* A dataset of doubles written by rank 0.  Every rank makes every HDF5 call (metadata operations
+ * are collective); a failure is reported only after all of them. */
+PetscErrorCode HDF5WriteDoubles(hid_t loc, const char *name, int ndims, const hsize_t *dims, const double *data, int rank, const char *description)
+{
+  hid_t space, dset;
+  int   ok;
+  PetscFunctionBeginUser;
+  space = H5Screate_simple(ndims, dims, NULL);
+  dset  = H5Dcreate2(loc, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  ok    = dset >= 0;
+  if (ok && rank == 0) ok = H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0;
+  if (dset >= 0 && description) {
+    hid_t s = H5Screate(H5S_SCALAR), st = H5Tcopy(H5T_C_S1), a;
+    H5Tset_size(st, strlen(description) + 1);
+    a = H5Acreate2(dset, "description", st, s, H5P_DEFAULT, H5P_DEFAULT);
+    if (a < 0 || H5Awrite(a, st, description) < 0) ok = 0;
+    if (a >= 0) H5Aclose(a);
+    H5Tclose(st);
+    H5Sclose(s);
+  }
+  if (dset >= 0) H5Dclose(dset);
+  H5Sclose(space);
+  PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write dataset %s", name);
+  PetscFunctionReturn(0);
+}
+
+void HDF5AttrString(hid_t loc, const char *name, const char *value)
+{
+  hid_t s = H5Screate(H5S_SCALAR), st = H5Tcopy(H5T_C_S1), a;
+  H5Tset_size(st, strlen(value) + 1);
+  a = H5Acreate2(loc, name, st, s, H5P_DEFAULT, H5P_DEFAULT);
+  H5Awrite(a, st, value);
+  H5Aclose(a);
+  H5Tclose(st);
+  H5Sclose(s);
+}
+
+void HDF5AttrDouble(hid_t loc, const char *name, double v)
+{
+  hid_t s = H5Screate(H5S_SCALAR), a = H5Acreate2(loc, name, H5T_IEEE_F64LE, s, H5P_DEFAULT, H5P_DEFAULT);
+  H5Awrite(a, H5T_NATIVE_DOUBLE, &v);
+  H5Aclose(a);
+  H5Sclose(s);
+}
+
+void HDF5AttrInt(hid_t loc, const char *name, long long v)
+{
+  hid_t s = H5Screate(H5S_SCALAR), a = H5Acreate2(loc, name, H5T_STD_I64LE, s, H5P_DEFAULT, H5P_DEFAULT);
+  H5Awrite(a, H5T_NATIVE_LLONG, &v);
+  H5Aclose(a);
+  H5Sclose(s);
+}
+
