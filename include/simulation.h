@@ -5,6 +5,7 @@
 #ifndef GLASSY_SIMULATION_H
 #define GLASSY_SIMULATION_H
 
+#include "accumulators.h"
 #include "couplings.h"
 #include "halo.h"
 #include "lattice.h"
@@ -15,20 +16,6 @@
 typedef enum { OBS_ENERGY, OBS_ENERGY2, OBS_ABS_MAGNETIZATION, OBS_Q2, OBS_Q4, OBS_LINK_OVERLAP, OBS_LINK_OVERLAP2, OBS_QK2, NOBS } ObservableIndex;
 extern const char *const ObservableNames[NOBS];
 extern const char *const ObservableDescriptions[NOBS];
-
-/* Running sums of the measured values, per observable, temperature and sample. */
-typedef struct {
-  int      nbins;     /* bins of the measurement phase (statistical errors) */
-  int64_t  nmeas;     /* measurements in the measurement phase */
-  int64_t  done;      /* measurements taken in the measurement phase so far */
-  double  *bin_sum;   /* [NOBS][nbins][nT][samples] */
-  int64_t *bin_count; /* [nbins] */
-  int      nlog;      /* logarithmic bins over the whole run: sweeps in [2^k, 2^(k+1)) */
-  double  *log_sum;   /* [NOBS][nlog][nT][samples] */
-  int64_t *log_count; /* [nlog] */
-  double  *sf_sum;    /* [nT][local k points] structure factor sum, or NULL */
-  int64_t  sf_count;
-} Accumulators;
 
 typedef enum { TIMER_SWEEP, TIMER_HALO_WAIT, TIMER_MEASURE, TIMER_TEMPERING, TIMER_CHECKPOINT, TIMER_OUTPUT, NTIMERS } TimerIndex;
 extern const char *const TimerNames[NTIMERS];
@@ -58,6 +45,8 @@ typedef struct {
   int64_t              swap_attempts;  /* per pair, lane and replica */
   int64_t             *swap_accepts;   /* [nT-1][lanes] summed over replicas */
   Accumulators         acc;
+  double              *sf_sum;   /* [nT][local k points] structure-factor sums, or NULL */
+  int64_t              sf_count;
   double               timer[NTIMERS];
   double               wall_start, wall_run;
   int64_t              sweep_start;      /* sweep at which this process started (restarts) */
@@ -80,8 +69,6 @@ PetscErrorCode SimulationTrackEnergy(Simulation *sim);
 PetscErrorCode SimulationTrackedEnergy(Simulation *sim, int64_t *energy);
 
 /* observables.c */
-PetscErrorCode AccumulatorsCreate(Simulation *sim);
-PetscErrorCode AccumulatorsDestroy(Simulation *sim);
 PetscErrorCode ObservablesMeasure(Simulation *sim, PetscBool production);
 /* Thermal averages and binning errors: mean, err [NOBS][samples][nT]. */
 PetscErrorCode ObservablesAverages(const Simulation *sim, double *mean, double *err);

@@ -83,7 +83,7 @@ static uint64_t StructureFactorChecksumLocal(const Simulation *sim)
   if (!sf || sf->local_n0 == 0) return 0;
   const int64_t plane = sf->nk_local / sf->local_n0, first = sf->local_0_start * plane;
   for (int t = 0; t < sim->nT; t++)
-    for (int64_t k = 0; k < sf->nk_local; k++) sum += HashDouble((uint64_t)(t * sf->nk_global + first + k), sim->acc.sf_sum[t * sf->nk_local + k]);
+    for (int64_t k = 0; k < sf->nk_local; k++) sum += HashDouble((uint64_t)(t * sf->nk_global + first + k), sim->sf_sum[t * sf->nk_local + k]);
   return sum;
 }
 
@@ -268,7 +268,7 @@ PetscErrorCode CheckpointWrite(Simulation *sim)
       ok &= AttrU64(file, "pt_steps", (uint64_t)sim->pt_steps, 1);
       ok &= AttrU64(file, "swap_attempts", (uint64_t)sim->swap_attempts, 1);
       ok &= AttrU64(file, "measurements_done", (uint64_t)sim->acc.done, 1);
-      ok &= AttrU64(file, "sf_count", (uint64_t)sim->acc.sf_count, 1);
+      ok &= AttrU64(file, "sf_count", (uint64_t)sim->sf_count, 1);
       ok &= AttrU64(file, "written_by_ranks", (uint64_t)sim->lat->size, 1);
       grp = H5Gcreate2(file, "state", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
       ok &= grp >= 0;
@@ -302,7 +302,7 @@ PetscErrorCode CheckpointWrite(Simulation *sim)
         hid_t fs, ms, ds;
         StructureFactorSpaces(sim, &fs, &ms);
         ds = H5Dcreate2(grp, "sf_sum", H5T_IEEE_F64LE, fs, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-        ok &= ds >= 0 && H5Dwrite(ds, H5T_NATIVE_DOUBLE, ms, fs, xfer, sim->acc.sf_sum) >= 0;
+        ok &= ds >= 0 && H5Dwrite(ds, H5T_NATIVE_DOUBLE, ms, fs, xfer, sim->sf_sum) >= 0;
         sum = StructureFactorChecksumLocal(sim);
         MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPI_UINT64_T, MPI_SUM, sim->comm);
         if (ds >= 0) {
@@ -399,7 +399,7 @@ static PetscErrorCode ReadGeneration(Simulation *sim, const char *path, Checkpoi
       sim->pt_steps       = (int64_t)v[1];
       sim->swap_attempts  = (int64_t)v[2];
       sim->acc.done       = (int64_t)v[3];
-      sim->acc.sf_count   = (int64_t)v[4];
+      sim->sf_count   = (int64_t)v[4];
       { /* configurations */
         hid_t fs, ms, ds = H5Dopen2(grp, "spins", H5P_DEFAULT), xfer = H5Pcreate(H5P_DATASET_XFER);
         H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE);
@@ -434,7 +434,7 @@ static PetscErrorCode ReadGeneration(Simulation *sim, const char *path, Checkpoi
         hid_t fs, ms, ds = H5Dopen2(grp, "sf_sum", H5P_DEFAULT), xfer = H5Pcreate(H5P_DATASET_XFER);
         H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE);
         StructureFactorSpaces(sim, &fs, &ms);
-        ok  = ds >= 0 && H5Dread(ds, H5T_NATIVE_DOUBLE, ms, fs, xfer, sim->acc.sf_sum) >= 0 && ReadAttrU64(ds, "checksum", &stored);
+        ok  = ds >= 0 && H5Dread(ds, H5T_NATIVE_DOUBLE, ms, fs, xfer, sim->sf_sum) >= 0 && ReadAttrU64(ds, "checksum", &stored);
         sum = ok ? StructureFactorChecksumLocal(sim) : 0;
         MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPI_UINT64_T, MPI_SUM, sim->comm);
         MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, sim->comm);

@@ -20,42 +20,6 @@ const char *const ObservableDescriptions[NOBS] = {
   "<|q(k_min)|^2>, k_min = 2 pi / L along each lattice direction, averaged over directions and pairs",
 };
 
-static int LogBin(int64_t sweep)
-{
-  int k = 0;
-  while (sweep >>= 1) k++;
-  return k;
-}
-
-PetscErrorCode AccumulatorsCreate(Simulation *sim)
-{
-  Accumulators       *acc = &sim->acc;
-  const GlassyOptions *opt = sim->opt;
-  const int64_t        per = (int64_t)sim->nT * sim->samples;
-  PetscFunctionBeginUser;
-  acc->nmeas = (opt->equilibration_sweeps + opt->measurement_sweeps) / opt->measure_interval - opt->equilibration_sweeps / opt->measure_interval;
-  acc->nbins = (int)(acc->nmeas < opt->bins ? acc->nmeas : opt->bins);
-  if (acc->nbins < 1) acc->nbins = 1;
-  acc->nlog = sim->total_sweeps > 0 ? LogBin(sim->total_sweeps) + 1 : 1;
-  PetscCall(PetscCalloc1(NOBS * acc->nbins * per, &acc->bin_sum));
-  PetscCall(PetscCalloc1(acc->nbins, &acc->bin_count));
-  PetscCall(PetscCalloc1(NOBS * acc->nlog * per, &acc->log_sum));
-  PetscCall(PetscCalloc1(acc->nlog, &acc->log_count));
-  if (sim->sf) PetscCall(PetscCalloc1(sim->nT * sim->sf->nk_local + 1, &acc->sf_sum));
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode AccumulatorsDestroy(Simulation *sim)
-{
-  PetscFunctionBeginUser;
-  PetscCall(PetscFree(sim->acc.bin_sum));
-  PetscCall(PetscFree(sim->acc.bin_count));
-  PetscCall(PetscFree(sim->acc.log_sum));
-  PetscCall(PetscFree(sim->acc.log_count));
-  PetscCall(PetscFree(sim->acc.sf_sum));
-  PetscFunctionReturn(0);
-}
-
 /* Counts per lane for one pair at one temperature: [0] differing sites, [1] differing bonds,
  * [2 + mu*L + c] differing sites in plane x_mu = c.  Local to this rank. */
 static void PairCounts(const Simulation *sim, const uint64_t *A, const uint64_t *B, uint64_t *planes, int64_t *count)
@@ -156,18 +120,8 @@ PetscErrorCode ObservablesMeasure(Simulation *sim, PetscBool production)
   }
 
   /* Logarithmic bins over the whole run, and the thermal-average bins of the measurement phase. */
-  {
-    const int k = LogBin(sim->sweep);
-    for (int o = 0; o < NOBS; o++)
-      for (int64_t i = 0; i < per; i++) acc->log_sum[((int64_t)o * acc->nlog + k) * per + i] += val[o * per + i];
-    acc->log_count[k]++;
-  }
+  AccumulatorsAdd(acc, val, sim->sweep, production);
   if (production) {
-    const int bin = (int)(acc->done * acc->nbins / acc->nmeas);
-    for (int o = 0; o < NOBS; o++)
-      for (int64_t i = 0; i < per; i++) acc->bin_sum[((int64_t)o * acc->nbins + bin) * per + i] += val[o * per + i];
-    acc->bin_count[bin]++;
-    acc->done++;
     if (sim->sf) {
       const int64_t nk = sim->sf->nk_local;
       double       *field, *power;
@@ -186,12 +140,12 @@ PetscErrorCode ObservablesMeasure(Simulation *sim, PetscBool production)
             for (int64_t kk = 0; kk < nk; kk++) {
               double s = 0;
               for (int l = 0; l < S; l++) s += power[kk * lanes + l];
-              acc->sf_sum[t * nk + kk] += s / (S * sim->npairs);
+              sim->sf_sum[t * nk + kk] += s / (S * sim->npairs);
             }
           }
       PetscCall(PetscFree(field));
       PetscCall(PetscFree(power));
-      acc->sf_count++;
+      sim->sf_count++;
     }
   }
   PetscCall(PetscFree(val));
@@ -200,27 +154,7 @@ PetscErrorCode ObservablesMeasure(Simulation *sim, PetscBool production)
 
 PetscErrorCode ObservablesAverages(const Simulation *sim, double *mean, double *err)
 {
-  const Accumulators *acc = &sim->acc;
-  const int           nT = sim->nT, S = sim->samples;
-  const int64_t       per = (int64_t)nT * S;
-  int                 nb = 0;
   PetscFunctionBeginUser;
-  for (int b = 0; b < acc->nbins; b++) nb += acc->bin_count[b] > 0;
-  for (int o = 0; o < NOBS; o++)
-    for (int t = 0; t < nT; t++)
-      for (int l = 0; l < S; l++) {
-        const int64_t i = (int64_t)t * S + l;
-        double        total = 0, var = 0, m;
-        for (int b = 0; b < acc->nbins; b++) total += acc->bin_sum[((int64_t)o * acc->nbins + b) * per + i];
-        m = acc->done ? total / acc->done : NAN;
-        for (int b = 0; b < acc->nbins; b++)
-          if (acc->bin_count[b]) {
-            const double x = acc->bin_sum[((int64_t)o * acc->nbins + b) * per + i] / acc->bin_count[b] - m;
-            var += x * x;
-          }
-        /* output layout [NOBS][samples][nT] */
-        mean[((int64_t)o * S + l) * nT + t] = m;
-        err[((int64_t)o * S + l) * nT + t]  = nb > 1 ? sqrt(var / ((double)nb * (nb - 1))) : NAN;
-      }
+  AccumulatorsAverages(&sim->acc, mean, err);
   PetscFunctionReturn(0);
 }

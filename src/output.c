@@ -152,7 +152,7 @@ PetscErrorCode OutputWrite(Simulation *sim)
     start[1] = (hsize_t)sim->sf->local_0_start;
     count[1] = (hsize_t)sim->sf->local_n0;
     PetscCall(PetscMalloc1(nT * nk + 1, &buf));
-    for (int64_t i = 0; i < nT * nk; i++) buf[i] = sim->acc.sf_count ? sim->acc.sf_sum[i] / sim->acc.sf_count : NAN;
+    for (int64_t i = 0; i < nT * nk; i++) buf[i] = sim->sf_count ? sim->sf_sum[i] / sim->sf_count : NAN;
     fs = H5Screate_simple(d + 1, dims, NULL);
     ds = H5Dcreate2(grp, "structure_factor", H5T_IEEE_F64LE, fs, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     ms = H5Screate_simple(d + 1, count, NULL);

@@ -83,7 +83,11 @@ PetscErrorCode SimulationCreate(MPI_Comm comm, const GlassyOptions *opt, Simulat
   PetscCall(PetscMalloc1((int64_t)sim->nslots * sim->lanes, &sim->magnet));
   PetscCall(PetscCalloc1((int64_t)(sim->nT > 1 ? sim->nT - 1 : 1) * sim->lanes, &sim->swap_accepts));
   if (opt->structure_factor && sim->R >= 2) PetscCall(StructureFactorCreate(sim->lat, sim->lanes, &sim->sf));
-  PetscCall(AccumulatorsCreate(sim));
+  {
+    const int64_t eq = opt->equilibration_sweeps, mi = opt->measure_interval;
+    PetscCall(AccumulatorsCreate(&sim->acc, NOBS, sim->nT, sim->samples, (eq + opt->measurement_sweeps) / mi - eq / mi, (int)opt->bins, sim->total_sweeps));
+  }
+  if (sim->sf) PetscCall(PetscCalloc1(sim->nT * sim->sf->nk_local + 1, &sim->sf_sum));
   *out = sim;
   PetscFunctionReturn(0);
 }
@@ -93,7 +97,8 @@ PetscErrorCode SimulationDestroy(Simulation **sim)
   Simulation *s = *sim;
   PetscFunctionBeginUser;
   if (!s) PetscFunctionReturn(0);
-  PetscCall(AccumulatorsDestroy(s));
+  PetscCall(AccumulatorsDestroy(&s->acc));
+  PetscCall(PetscFree(s->sf_sum));
   PetscCall(StructureFactorDestroy(&s->sf));
   PetscCall(HaloDestroy(&s->halo));
   PetscCall(CouplingsDestroy(&s->cpl));
