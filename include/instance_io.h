@@ -9,6 +9,20 @@
 
 #include "glassy.h"
 
+/* Generic pair files (`i j J` text lines, or HDF5 /i /j /J): each pair is handed to a sink that
+ * validates and stores it; `where` is the line (text) or entry (HDF5) for error messages. */
+typedef PetscErrorCode (*PairSink)(void *ctx, const char *path, long where, int64_t i, int64_t j, double J);
+/* An integer attribute an HDF5 instance must have, and the option it must match. */
+typedef struct {
+  const char *name;
+  int         value;
+  const char *option;
+} InstanceAttr;
+/* Read on one rank (errors are local: share them with ErrorsShare); max: most entries allowed. */
+PetscErrorCode InstanceReadPairs(const char *path, const InstanceAttr *attrs, int nattrs, int64_t max, PairSink add, void *ctx);
+/* Write n pairs atomically (one rank), with the given integer attributes in HDF5. */
+PetscErrorCode InstanceWritePairs(const char *path, int64_t n, const int64_t *i, const int64_t *j, const double *J, const InstanceAttr *attrs, int nattrs, const char *comment);
+
 /* Read the instance at path for an L^dim lattice into J[g*dim + k] (bond from global site g in
  * direction +k), with present[] marking the bonds listed.  Collective on comm: rank 0 reads and
  * broadcasts, and every error (naming the file and line) is raised on every rank. */

@@ -5,7 +5,7 @@
 
 #include "glassy.h"
 
-typedef enum { MODEL_EA } GlassyModel;
+typedef enum { MODEL_EA, MODEL_SK } GlassyModel;
 typedef enum { COUPLINGS_GAUSSIAN, COUPLINGS_BIMODAL } GlassyCouplings;
 typedef enum { UPDATE_METROPOLIS, UPDATE_HEATBATH } GlassyUpdate;
 typedef enum { KERNEL_AUTO, KERNEL_MULTISPIN, KERNEL_REFERENCE } GlassyKernel;
@@ -18,10 +18,12 @@ extern const char *const GlassyKernelNames[];
 #define GLASSY_MAX_TEMPS 1024
 #define GLASSY_MAX_DIM 4
 #define GLASSY_MAX_SAMPLES 65536
+#define GLASSY_MAX_SK_N 65536
 
 typedef struct {
   GlassyModel     model;
-  PetscInt        dim, L;
+  PetscInt        dim, L; /* EA */
+  PetscInt        N;      /* SK */
   GlassyCouplings couplings;
   char            couplings_file[PETSC_MAX_PATH_LEN];
   char            export_couplings[PETSC_MAX_PATH_LEN];

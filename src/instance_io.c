@@ -28,9 +28,21 @@ static int64_t BondOfPair(int dim, int L, int64_t i, int64_t j)
 }
 
 /* Record bond (i, j, J) read at `where`; line[] holds the line of each bond (0: absent). */
-static PetscErrorCode AddBond(const char *path, long where, int dim, int L, int64_t N, int64_t i, int64_t j, double J, double *Jg, long *line, int64_t *nbonds)
+typedef struct {
+  int      dim, L;
+  int64_t  N, nbonds;
+  double  *Jg;
+  long    *line; /* line of each bond (0: absent) */
+} LatticeSink;
+
+static PetscErrorCode AddBond(void *ctx, const char *path, long where, int64_t i, int64_t j, double J)
 {
-  int64_t b;
+  LatticeSink *ls = (LatticeSink *)ctx;
+  const int    dim = ls->dim, L = ls->L;
+  const int64_t N  = ls->N;
+  double      *Jg = ls->Jg;
+  long        *line = ls->line;
+  int64_t      b;
   PetscFunctionBeginUser;
   PetscCheck(i >= 0 && i < N, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "%s:%ld: site %" PetscInt64_FMT " is out of range 0..%" PetscInt64_FMT " for L=%d, dim=%d", path, where, (PetscInt64)i, (PetscInt64)(N - 1), L, dim);
   PetscCheck(j >= 0 && j < N, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "%s:%ld: site %" PetscInt64_FMT " is out of range 0..%" PetscInt64_FMT " for L=%d, dim=%d", path, where, (PetscInt64)j, (PetscInt64)(N - 1), L, dim);
@@ -45,11 +57,11 @@ static PetscErrorCode AddBond(const char *path, long where, int dim, int L, int6
   PetscCheck(!line[b], PETSC_COMM_SELF, GLASSY_ERR_INPUT, "%s:%ld: the bond between sites %" PetscInt64_FMT " and %" PetscInt64_FMT " is listed twice (first on line %ld)", path, where, (PetscInt64)i, (PetscInt64)j, line[b]);
   Jg[b]   = GlassyQuantise(J);
   line[b] = where;
-  (*nbonds)++;
+  ls->nbonds++;
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode ReadText(const char *path, int dim, int L, int64_t N, double *Jg, long *line, int64_t *nbonds)
+static PetscErrorCode ReadText(const char *path, PairSink add, void *ctx, int64_t *npairs)
 {
   FILE *f = fopen(path, "r");
   char  buf[4096];
@@ -81,12 +93,13 @@ static PetscErrorCode ReadText(const char *path, int dim, int L, int64_t N, doub
     for (p = end; *p; p++)
       if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') goto malformed;
     {
-      PetscErrorCode e = AddBond(path, lineno, dim, L, N, i, j, J, Jg, line, nbonds);
+      PetscErrorCode e = add(ctx, path, lineno, i, j, J);
       if (e) {
         fclose(f);
         PetscCall(e);
       }
     }
+    (*npairs)++;
     continue;
   malformed:
     fclose(f);
@@ -97,7 +110,6 @@ static PetscErrorCode ReadText(const char *path, int dim, int L, int64_t N, doub
     SETERRQ(PETSC_COMM_SELF, GLASSY_ERR_INPUT, "%s: read error after line %ld", path, lineno);
   }
   fclose(f);
-  PetscCheck(*nbonds > 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-couplings_file %s: no bonds in the file", path);
   PetscFunctionReturn(0);
 }
 
@@ -137,13 +149,12 @@ static PetscErrorCode ReadH5Attr(hid_t file, const char *path, const char *name,
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode ReadHDF5(const char *path, int dim, int L, int64_t N, double *Jg, long *line, int64_t *nbonds)
+static PetscErrorCode ReadHDF5(const char *path, const InstanceAttr *attrs, int nattrs, int64_t max, PairSink add, void *ctx, int64_t *npairs)
 {
-  hid_t    file;
-  int      fdim, fL;
-  hsize_t  n = 0, n2;
-  int64_t *ii = NULL, *jj = NULL;
-  double  *JJ = NULL;
+  hid_t          file;
+  hsize_t        n = 0, n2;
+  int64_t       *ii = NULL, *jj = NULL;
+  double        *JJ = NULL;
   PetscErrorCode e = 0;
 
   PetscFunctionBeginUser;
@@ -151,20 +162,39 @@ static PetscErrorCode ReadHDF5(const char *path, int dim, int L, int64_t N, doub
   PetscCheck(H5Fis_hdf5(path) > 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-couplings_file %s: not an HDF5 file", path);
   file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   PetscCheck(file >= 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-couplings_file %s: cannot open as HDF5", path);
-  e = ReadH5Attr(file, path, "dim", &fdim);
-  if (!e) e = ReadH5Attr(file, path, "L", &fL);
-  if (!e && (fdim != dim || fL != L)) e = PetscError(PETSC_COMM_SELF, __LINE__, PETSC_FUNCTION_NAME, __FILE__, GLASSY_ERR_INPUT, PETSC_ERROR_INITIAL, "-couplings_file %s: the instance is for dim %d, L %d but the run has -dim %d -L %d", path, fdim, fL, dim, L);
-  if (!e) e = ReadH5Dataset(file, path, "J", H5T_NATIVE_DOUBLE, NULL, &n, (hsize_t)(N * dim));
+  for (int a = 0; a < nattrs && !e; a++) {
+    int v;
+    e = ReadH5Attr(file, path, attrs[a].name, &v);
+    if (!e && v != attrs[a].value) e = PetscError(PETSC_COMM_SELF, __LINE__, PETSC_FUNCTION_NAME, __FILE__, GLASSY_ERR_INPUT, PETSC_ERROR_INITIAL, "-couplings_file %s: the instance has %s %d but the run has %s %d", path, attrs[a].name, v, attrs[a].option, attrs[a].value);
+  }
+  if (!e) e = ReadH5Dataset(file, path, "J", H5T_NATIVE_DOUBLE, NULL, &n, (hsize_t)max);
   if (!e) e = PetscMalloc3(n, &ii, n, &jj, n, &JJ);
   n2 = n;
-  if (!e) e = ReadH5Dataset(file, path, "i", H5T_NATIVE_INT64, ii, &n2, (hsize_t)(N * dim));
-  if (!e) e = ReadH5Dataset(file, path, "j", H5T_NATIVE_INT64, jj, &n2, (hsize_t)(N * dim));
-  if (!e) e = ReadH5Dataset(file, path, "J", H5T_NATIVE_DOUBLE, JJ, &n2, (hsize_t)(N * dim));
+  if (!e) e = ReadH5Dataset(file, path, "i", H5T_NATIVE_INT64, ii, &n2, (hsize_t)max);
+  if (!e) e = ReadH5Dataset(file, path, "j", H5T_NATIVE_INT64, jj, &n2, (hsize_t)max);
+  if (!e) e = ReadH5Dataset(file, path, "J", H5T_NATIVE_DOUBLE, JJ, &n2, (hsize_t)max);
   H5Fclose(file);
-  for (hsize_t b = 0; !e && b < n; b++) e = AddBond(path, (long)b + 1, dim, L, N, ii[b], jj[b], JJ[b], Jg, line, nbonds);
+  for (hsize_t b = 0; !e && b < n; b++) {
+    e = add(ctx, path, (long)b + 1, ii[b], jj[b], JJ[b]);
+    if (!e) (*npairs)++;
+  }
   PetscCall(PetscFree3(ii, jj, JJ));
   PetscCall(e);
-  PetscCheck(*nbonds > 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-couplings_file %s: no bonds in the file", path);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode InstanceReadPairs(const char *path, const InstanceAttr *attrs, int nattrs, int64_t max, PairSink add, void *ctx)
+{
+  PetscErrorCode e;
+  int64_t        npairs = 0;
+  PetscFunctionBeginUser;
+  H5E_BEGIN_TRY
+  {
+    e = InstancePathIsHDF5(path) ? ReadHDF5(path, attrs, nattrs, max, add, ctx, &npairs) : ReadText(path, add, ctx, &npairs);
+  }
+  H5E_END_TRY;
+  PetscCall(e);
+  PetscCheck(npairs > 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-couplings_file %s: no bonds in the file", path);
   PetscFunctionReturn(0);
 }
 
@@ -179,15 +209,13 @@ PetscErrorCode InstanceRead(MPI_Comm comm, const char *path, int dim, int L, dou
   for (int k = 0; k < dim; k++) N *= L;
   *nbonds = 0;
   if (!rank) {
-    long *line;
-    PetscCall(PetscCalloc1(N * dim, &line));
+    LatticeSink        ls    = {dim, L, N, 0, Jg, NULL};
+    const InstanceAttr attr[] = {{"dim", dim, "-dim"}, {"L", L, "-L"}};
+    PetscCall(PetscCalloc1(N * dim, &ls.line));
     for (int64_t b = 0; b < N * dim; b++) Jg[b] = 0;
-    H5E_BEGIN_TRY
-    {
-      err = InstancePathIsHDF5(path) ? ReadHDF5(path, dim, L, N, Jg, line, nbonds) : ReadText(path, dim, L, N, Jg, line, nbonds);
-    }
-    H5E_END_TRY;
-    PetscCall(PetscFree(line));
+    err     = InstanceReadPairs(path, attr, 2, N * dim, AddBond, &ls);
+    *nbonds = ls.nbonds;
+    PetscCall(PetscFree(ls.line));
   }
   PetscCall(ErrorsShare(comm, 0, err));
   PetscCallMPI(MPI_Bcast(nbonds, 1, MPI_INT64_T, 0, comm));
@@ -204,17 +232,14 @@ static void TempName(const char *path, char *tmp, size_t len)
   snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
 }
 
-static PetscErrorCode WriteText(const char *tmp, const char *path, int dim, int L, const double *Jg, const char *comment)
+static PetscErrorCode WriteText(const char *tmp, const char *path, int64_t n, const int64_t *ii, const int64_t *jj, const double *J, const char *comment)
 {
-  FILE   *f = fopen(tmp, "w");
-  int64_t N = 1;
-  int     bad;
+  FILE *f = fopen(tmp, "w");
+  int   bad;
   PetscFunctionBeginUser;
   PetscCheck(f, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-export_couplings %s: cannot create (%s)", path, strerror(errno));
-  for (int k = 0; k < dim; k++) N *= L;
-  fprintf(f, "# %s\n# one bond per line: i j J (0-based sites, index x0 + L*x1 + L*L*x2 + ...)\n", comment);
-  for (int64_t g = 0; g < N; g++)
-    for (int k = 0; k < dim; k++) fprintf(f, "%" PetscInt64_FMT " %" PetscInt64_FMT " %.17g\n", (PetscInt64)g, (PetscInt64)LatticeGlobalNeighbour(dim, L, g, k), Jg[g * dim + k]);
+  fprintf(f, "# %s\n# one coupling per line: i j J (0-based sites), H = - sum over lines of J s_i s_j\n", comment);
+  for (int64_t b = 0; b < n; b++) fprintf(f, "%" PetscInt64_FMT " %" PetscInt64_FMT " %.17g\n", (PetscInt64)ii[b], (PetscInt64)jj[b], J[b]);
   bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
   bad |= fclose(f) != 0;
   if (bad) unlink(tmp);
@@ -222,28 +247,14 @@ static PetscErrorCode WriteText(const char *tmp, const char *path, int dim, int 
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode WriteHDF5(const char *tmp, const char *path, int dim, int L, const double *Jg, const char *comment)
+static PetscErrorCode WriteHDF5(const char *tmp, const char *path, int64_t nb, const int64_t *ii, const int64_t *jj, const double *J, const InstanceAttr *attrs, int nattrs, const char *comment)
 {
-  int64_t  N = 1, nb;
-  int64_t *ii, *jj;
-  hid_t    f, s, d, a, st;
-  hsize_t  n;
-  herr_t   e = 0;
+  hid_t   f, s, d, a, st;
+  hsize_t n = (hsize_t)nb;
+  herr_t  e = 0;
   PetscFunctionBeginUser;
-  for (int k = 0; k < dim; k++) N *= L;
-  nb = N * dim;
-  n  = (hsize_t)nb;
-  PetscCall(PetscMalloc2(nb, &ii, nb, &jj));
-  for (int64_t g = 0; g < N; g++)
-    for (int k = 0; k < dim; k++) {
-      ii[g * dim + k] = g;
-      jj[g * dim + k] = LatticeGlobalNeighbour(dim, L, g, k);
-    }
   f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (f < 0) {
-    PetscCall(PetscFree2(ii, jj));
-    SETERRQ(PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-export_couplings %s: cannot create", path);
-  }
+  PetscCheck(f >= 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-export_couplings %s: cannot create", path);
   s = H5Screate_simple(1, &n, NULL);
   d = H5Dcreate2(f, "i", H5T_STD_I64LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   e |= H5Dwrite(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, ii);
@@ -252,16 +263,15 @@ static PetscErrorCode WriteHDF5(const char *tmp, const char *path, int dim, int 
   e |= H5Dwrite(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, jj);
   H5Dclose(d);
   d = H5Dcreate2(f, "J", H5T_IEEE_F64LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  e |= H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, Jg);
+  e |= H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, J);
   H5Dclose(d);
   H5Sclose(s);
   s = H5Screate(H5S_SCALAR);
-  a = H5Acreate2(f, "dim", H5T_STD_I32LE, s, H5P_DEFAULT, H5P_DEFAULT);
-  e |= H5Awrite(a, H5T_NATIVE_INT, &dim);
-  H5Aclose(a);
-  a = H5Acreate2(f, "L", H5T_STD_I32LE, s, H5P_DEFAULT, H5P_DEFAULT);
-  e |= H5Awrite(a, H5T_NATIVE_INT, &L);
-  H5Aclose(a);
+  for (int k = 0; k < nattrs; k++) {
+    a = H5Acreate2(f, attrs[k].name, H5T_STD_I32LE, s, H5P_DEFAULT, H5P_DEFAULT);
+    e |= H5Awrite(a, H5T_NATIVE_INT, &attrs[k].value);
+    H5Aclose(a);
+  }
   st = H5Tcopy(H5T_C_S1);
   H5Tset_size(st, strlen(comment) + 1);
   a = H5Acreate2(f, "comment", st, s, H5P_DEFAULT, H5P_DEFAULT);
@@ -270,13 +280,12 @@ static PetscErrorCode WriteHDF5(const char *tmp, const char *path, int dim, int 
   H5Tclose(st);
   H5Sclose(s);
   e |= H5Fclose(f);
-  PetscCall(PetscFree2(ii, jj));
   if (e < 0) unlink(tmp);
   PetscCheck(e >= 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-export_couplings %s: write failed", path);
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode InstanceWrite(const char *path, int dim, int L, const double *Jg, const char *comment)
+PetscErrorCode InstanceWritePairs(const char *path, int64_t n, const int64_t *i, const int64_t *j, const double *J, const InstanceAttr *attrs, int nattrs, const char *comment)
 {
   char           tmp[PETSC_MAX_PATH_LEN + 32];
   PetscErrorCode e;
@@ -284,7 +293,7 @@ PetscErrorCode InstanceWrite(const char *path, int dim, int L, const double *Jg,
   TempName(path, tmp, sizeof tmp);
   H5E_BEGIN_TRY
   {
-    e = InstancePathIsHDF5(path) ? WriteHDF5(tmp, path, dim, L, Jg, comment) : WriteText(tmp, path, dim, L, Jg, comment);
+    e = InstancePathIsHDF5(path) ? WriteHDF5(tmp, path, n, i, j, J, attrs, nattrs, comment) : WriteText(tmp, path, n, i, j, J, comment);
   }
   H5E_END_TRY;
   PetscCall(e);
@@ -293,5 +302,26 @@ PetscErrorCode InstanceWrite(const char *path, int dim, int L, const double *Jg,
     unlink(tmp);
     SETERRQ(PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-export_couplings %s: cannot rename the finished file into place (%s)", path, strerror(er));
   }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode InstanceWrite(const char *path, int dim, int L, const double *Jg, const char *comment)
+{
+  int64_t            N = 1, nb;
+  int64_t           *ii, *jj;
+  const InstanceAttr attr[] = {{"dim", dim, "-dim"}, {"L", L, "-L"}};
+  PetscErrorCode     e;
+  PetscFunctionBeginUser;
+  for (int k = 0; k < dim; k++) N *= L;
+  nb = N * dim;
+  PetscCall(PetscMalloc2(nb, &ii, nb, &jj));
+  for (int64_t g = 0; g < N; g++)
+    for (int k = 0; k < dim; k++) {
+      ii[g * dim + k] = g;
+      jj[g * dim + k] = LatticeGlobalNeighbour(dim, L, g, k);
+    }
+  e = InstanceWritePairs(path, nb, ii, jj, Jg, attr, 2, comment);
+  PetscCall(PetscFree2(ii, jj));
+  PetscCall(e);
   PetscFunctionReturn(0);
 }

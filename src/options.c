@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const GlassyModelNames[]     = {"ea", "GlassyModel", "MODEL_", NULL};
+const char *const GlassyModelNames[]     = {"ea", "sk", "GlassyModel", "MODEL_", NULL};
 const char *const GlassyCouplingsNames[] = {"gaussian", "bimodal", "GlassyCouplings", "COUPLINGS_", NULL};
 const char *const GlassyUpdateNames[]    = {"metropolis", "heatbath", "GlassyUpdate", "UPDATE_", NULL};
 const char *const GlassyKernelNames[]    = {"auto", "multispin", "reference", "GlassyKernel", "KERNEL_", NULL};
@@ -109,9 +109,10 @@ PetscErrorCode OptionsProcess(MPI_Comm comm, GlassyOptions *opt)
   PetscCall(PetscStrcpy(opt->output, "glassy.h5"));
 
   PetscOptionsBegin(comm, NULL, "glassy: Monte Carlo for spin glasses", NULL);
-  GlassyCallNamed(comm, "-model", PetscOptionsEList("-model", "Model", NULL, GlassyModelNames, 1, GlassyModelNames[model], &model, NULL));
+  GlassyCallNamed(comm, "-model", PetscOptionsEList("-model", "Model: Edwards-Anderson lattice or Sherrington-Kirkpatrick", NULL, GlassyModelNames, 2, GlassyModelNames[model], &model, NULL));
   GlassyCallNamed(comm, "-dim", PetscOptionsInt("-dim", "Lattice dimension (2, 3 or 4)", NULL, opt->dim, &opt->dim, NULL));
   GlassyCallNamed(comm, "-L", PetscOptionsInt("-L", "Linear lattice size (even, >= 2)", NULL, opt->L, &opt->L, NULL));
+  GlassyCallNamed(comm, "-N", PetscOptionsInt("-N", "Number of spins of the SK model (>= 2)", NULL, opt->N, &opt->N, NULL));
   GlassyCallNamed(comm, "-couplings", PetscOptionsEList("-couplings", "Coupling distribution", NULL, GlassyCouplingsNames, 2, GlassyCouplingsNames[couplings], &couplings, NULL));
   GlassyCallNamed(comm, "-couplings_file", PetscOptionsString("-couplings_file", "Load the instance from an edge list (.txt) or HDF5 (.h5) file", NULL, opt->couplings_file, opt->couplings_file, sizeof opt->couplings_file, NULL));
   GlassyCallNamed(comm, "-export_couplings", PetscOptionsString("-export_couplings", "Write each sample's couplings to this path (.h5 for HDF5, else text; %d is replaced by the sample index)", NULL, opt->export_couplings, opt->export_couplings, sizeof opt->export_couplings, NULL));
@@ -136,11 +137,11 @@ PetscErrorCode OptionsProcess(MPI_Comm comm, GlassyOptions *opt)
   PetscOptionsEnd();
   PetscCall(ReadTemperatures(comm, opt));
 
+  opt->model = (GlassyModel)model;
   PetscCall(PetscOptionsHasHelp(NULL, &help));
   if (help) PetscFunctionReturn(0);
   PetscCall(CheckUnusedOptions(comm));
 
-  opt->model     = (GlassyModel)model;
   opt->couplings = (GlassyCouplings)couplings;
   opt->update    = (GlassyUpdate)update;
   opt->kernel    = (GlassyKernel)kernel;
@@ -149,11 +150,16 @@ PetscErrorCode OptionsProcess(MPI_Comm comm, GlassyOptions *opt)
     GlassyCheck(!ParseU64(seed, &s) && s <= 0xffffffffULL, comm, "-seed %s: must be an integer from 0 to 4294967295", seed);
     opt->seed = (PetscInt64)s;
   }
-  GlassyCheck(opt->dim >= 2 && opt->dim <= GLASSY_MAX_DIM, comm, "-dim %" PetscInt_FMT ": must be 2, 3 or 4", opt->dim);
-  GlassyCheck(opt->L >= 2 && opt->L % 2 == 0, comm, "-L %" PetscInt_FMT ": must be even and at least 2 (the checkerboard update needs an even periodic lattice)", opt->L);
-  {
+  if (opt->model == MODEL_EA) {
+    GlassyCheck(opt->dim >= 2 && opt->dim <= GLASSY_MAX_DIM, comm, "-dim %" PetscInt_FMT ": must be 2, 3 or 4", opt->dim);
+    GlassyCheck(opt->L >= 2 && opt->L % 2 == 0, comm, "-L %" PetscInt_FMT ": must be even and at least 2 (the checkerboard update needs an even periodic lattice)", opt->L);
     double n = PetscPowReal((PetscReal)opt->L, (PetscReal)opt->dim);
     GlassyCheck(n < 2147483647.0, comm, "-L %" PetscInt_FMT ": L^%" PetscInt_FMT " = %.0f sites exceeds the 2^31-1 glassy addresses", opt->L, opt->dim, n);
+  } else {
+    GlassyCheck(opt->N >= 2 && opt->N <= GLASSY_MAX_SK_N, comm, "-N %" PetscInt_FMT ": the SK model needs -N between 2 and %d spins", opt->N, GLASSY_MAX_SK_N);
+    GlassyCheck(!opt->structure_factor, comm, "-structure_factor: applies to -model ea only");
+    GlassyCheck(opt->kernel != KERNEL_MULTISPIN, comm, "-kernel multispin: applies to -model ea only");
+    GlassyCheck(!opt->checkpoint[0], comm, "-checkpoint %s: checkpoints are not available for -model sk yet", opt->checkpoint);
   }
   GlassyCheck(opt->samples >= 1 && opt->samples <= GLASSY_MAX_SAMPLES, comm, "-samples %" PetscInt_FMT ": must be between 1 and %d (run larger ensembles as several batches with -sample_offset)", opt->samples, GLASSY_MAX_SAMPLES);
   GlassyCheck(opt->sample_offset >= 0, comm, "-sample_offset %" PetscInt_FMT ": must be at least 0", opt->sample_offset);

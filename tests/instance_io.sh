@@ -59,7 +59,7 @@ if run_glassy 2 -dim 2 -L 4 -couplings_file "$WORK/missing.txt" -output "$WORK/o
 grep -q "glassy: error: -couplings_file .*missing.txt: cannot open" "$WORK/err" || { cat "$WORK/err"; fail "missing file message"; }
 # An HDF5 instance for another lattice size.
 if run_glassy 2 -dim 3 -L 6 -couplings_file "$WORK/gaussian.h5" -output "$WORK/o.h5" > /dev/null 2> "$WORK/err"; then fail "accepted an instance of the wrong size"; fi
-grep -q "the instance is for dim 3, L 4 but the run has -dim 3 -L 6" "$WORK/err" || { cat "$WORK/err"; fail "wrong-size HDF5 message"; }
+grep -q "the instance has L 4 but the run has -L 6" "$WORK/err" || { cat "$WORK/err"; fail "wrong-size HDF5 message"; }
 # A text file with an .h5 name.
 cp "$WORK/gaussian.txt" "$WORK/fake.h5"
 if run_glassy 1 -dim 3 -L 4 -couplings_file "$WORK/fake.h5" -output "$WORK/o.h5" > /dev/null 2> "$WORK/err"; then fail "accepted a fake HDF5 file"; fi
