@@ -26,4 +26,11 @@ void AccumulatorsAdd(Accumulators *acc, const double *val, int64_t sweep, PetscB
 /* Thermal averages and binning errors, laid out [nobs][samples][nT]. */
 void AccumulatorsAverages(const Accumulators *acc, double *mean, double *err);
 
+/* Write the thermal averages mean/err ([nobs][samples][nT], from AccumulatorsAverages) as datasets
+ * NAME and NAME_err of group grp, and the logarithmic windows as group /logbins of file (the run
+ * has done `sweeps` sweeps).  Collective; rank 0 writes the data. */
+#include <hdf5.h>
+PetscErrorCode AccumulatorsWriteAverages(const Accumulators *acc, hid_t grp, const char *const names[], const char *const descriptions[], const double *mean, const double *err, int rank);
+PetscErrorCode AccumulatorsWriteWindows(const Accumulators *acc, hid_t file, const char *const names[], const char *const descriptions[], int64_t sweeps, int rank);
+
 #endif

@@ -20,4 +20,10 @@ void           HDF5AttrString(hid_t loc, const char *name, const char *value);
 void           HDF5AttrDouble(hid_t loc, const char *name, double v);
 void           HDF5AttrInt(hid_t loc, const char *name, long long v);
 
+/* The results file is created collectively as PATH.tmp-PID (tmp receives the name) and, when
+ * complete, closed and renamed to PATH by HDF5FinishResults, which reports `e` or any failure
+ * collectively; a failed file is removed.  `option` names the option that gave PATH. */
+PetscErrorCode HDF5CreateResults(MPI_Comm comm, const char *option, const char *path, char *tmp, size_t len, hid_t *file);
+PetscErrorCode HDF5FinishResults(MPI_Comm comm, const char *option, const char *path, const char *tmp, hid_t file, PetscErrorCode e);
+
 #endif

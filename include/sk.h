@@ -19,6 +19,7 @@
 
 typedef enum { SKOBS_ENERGY, SKOBS_ENERGY2, SKOBS_ABS_MAGNETIZATION, SKOBS_Q2, SKOBS_Q4, NSKOBS } SKObservable;
 extern const char *const SKObservableNames[NSKOBS];
+extern const char *const SKObservableDescriptions[NSKOBS];
 
 typedef struct {
   const GlassyOptions *opt;

@@ -1,7 +1,9 @@
 /* Small helpers for writing HDF5 files collectively (see h5util.h). */
 #include "h5util.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* A dataset of doubles written by rank 0.  Every rank makes every HDF5 call (metadata operations
  * are collective); a failure is reported only after all of them. */
@@ -56,3 +58,34 @@ void HDF5AttrInt(hid_t loc, const char *name, long long v)
   H5Sclose(s);
 }
 
+
+PetscErrorCode HDF5CreateResults(MPI_Comm comm, const char *option, const char *path, char *tmp, size_t len, hid_t *file)
+{
+  long  pid = (long)getpid();
+  hid_t fapl;
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Bcast(&pid, 1, MPI_LONG, 0, comm));
+  snprintf(tmp, len, "%s.tmp-%ld", path, pid);
+  fapl = H5Pcreate(H5P_FILE_ACCESS);
+  H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
+  H5E_BEGIN_TRY { *file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl); }
+  H5E_END_TRY;
+  H5Pclose(fapl);
+  GlassyCheck(*file >= 0, comm, "%s %s: cannot create the temporary file %s", option, path, tmp);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HDF5FinishResults(MPI_Comm comm, const char *option, const char *path, const char *tmp, hid_t file, PetscErrorCode e)
+{
+  int rank, bad;
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (H5Fclose(file) < 0 && !e) e = PETSC_ERR_FILE_WRITE;
+  bad = e != 0;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, comm));
+  if (!bad && !rank && rename(tmp, path) != 0) bad = 2;
+  PetscCallMPI(MPI_Bcast(&bad, 1, MPI_INT, 0, comm));
+  if (bad && !rank) unlink(tmp);
+  GlassyCheck(!bad, comm, "%s %s: writing the results failed%s", option, path, bad == 2 ? " (cannot rename the finished file into place)" : "");
+  PetscFunctionReturn(0);
+}

@@ -101,8 +101,7 @@ PetscErrorCode OutputWrite(Simulation *sim)
   const GlassyOptions *opt = sim->opt;
   const int            nT = sim->nT, S = sim->samples, rank = sim->lat->rank;
   char                 tmp[PETSC_MAX_PATH_LEN + 64];
-  long                 pid = (long)getpid();
-  hid_t                fapl, file, grp;
+  hid_t                file, grp;
   double              *mean, *err, *buf;
   PetscErrorCode       e = 0;
   double               t0 = MPI_Wtime();
@@ -110,18 +109,11 @@ PetscErrorCode OutputWrite(Simulation *sim)
   const double         ps = attempts > 0 ? sim->wall_run * sim->lat->size / attempts * 1e12 : 0;
 
   PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Bcast(&pid, 1, MPI_LONG, 0, sim->comm));
-  snprintf(tmp, sizeof tmp, "%s.tmp-%ld", opt->output, pid);
   PetscCall(PetscMalloc1(NOBS * (int64_t)S * nT, &mean));
   PetscCall(PetscMalloc1(NOBS * (int64_t)S * nT, &err));
   PetscCall(ObservablesAverages(sim, mean, err));
 
-  fapl = H5Pcreate(H5P_FILE_ACCESS);
-  H5Pset_fapl_mpio(fapl, sim->comm, MPI_INFO_NULL);
-  H5E_BEGIN_TRY { file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl); }
-  H5E_END_TRY;
-  H5Pclose(fapl);
-  GlassyCheck(file >= 0, sim->comm, "-output %s: cannot create the temporary file %s", opt->output, tmp);
+  PetscCall(HDF5CreateResults(sim->comm, "-output", opt->output, tmp, sizeof tmp, &file));
 
   WriteProvenance(file, sim, ps);
   {
@@ -129,13 +121,7 @@ PetscErrorCode OutputWrite(Simulation *sim)
     HDF5_KEEP(HDF5WriteDoubles(file, "temperatures", 1, dims, opt->temperatures, rank, "temperature T of each index (units of J, k_B = 1)"));
   }
   grp = H5Gcreate2(file, "observables", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  for (int o = 0; o < NOBS; o++) {
-    hsize_t dims[2] = {(hsize_t)S, (hsize_t)nT};
-    char    name[64];
-    HDF5_KEEP(HDF5WriteDoubles(grp, ObservableNames[o], 2, dims, mean + (int64_t)o * S * nT, rank, ObservableDescriptions[o]));
-    snprintf(name, sizeof name, "%s_err", ObservableNames[o]);
-    HDF5_KEEP(HDF5WriteDoubles(grp, name, 2, dims, err + (int64_t)o * S * nT, rank, "statistical error of the thermal average from binning"));
-  }
+  HDF5_KEEP(AccumulatorsWriteAverages(&sim->acc, grp, ObservableNames, ObservableDescriptions, mean, err, rank));
   if (sim->sf) { /* each rank writes its slab of k_{d-1} */
     const int d = sim->lat->dim, L = sim->lat->L;
     hsize_t   dims[GLASSY_MAX_DIM + 1], start[GLASSY_MAX_DIM + 1], count[GLASSY_MAX_DIM + 1];
@@ -186,32 +172,7 @@ PetscErrorCode OutputWrite(Simulation *sim)
   }
   H5Gclose(grp);
 
-  grp = H5Gcreate2(file, "logbins", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  {
-    const int     K   = sim->acc.nlog;
-    const int64_t per = (int64_t)nT * S;
-    hsize_t       dk[1] = {(hsize_t)K}, dims[3] = {(hsize_t)S, (hsize_t)nT, (hsize_t)K};
-    PetscCall(PetscMalloc1(per * K + 3 * K, &buf));
-    for (int k = 0; k < K; k++) {
-      buf[k]         = (double)((int64_t)1 << k);
-      buf[K + k]     = (double)PetscMin(((int64_t)1 << (k + 1)) - 1, sim->sweep); /* the last window may be cut short */
-      buf[2 * K + k] = (double)sim->acc.log_count[k];
-    }
-    HDF5_KEEP(HDF5WriteDoubles(grp, "sweep_first", 1, dk, buf, rank, "first sweep of each logarithmic bin (sweeps counted from 1)"));
-    HDF5_KEEP(HDF5WriteDoubles(grp, "sweep_last", 1, dk, buf + K, rank, "last sweep of each logarithmic bin (2^(k+1)-1, or the last sweep of the run)"));
-    HDF5_KEEP(HDF5WriteDoubles(grp, "measurements", 1, dk, buf + 2 * K, rank, "measurements averaged in each bin"));
-    for (int o = 0; o < NOBS; o++) {
-      for (int l = 0; l < S; l++)
-        for (int t = 0; t < nT; t++)
-          for (int k = 0; k < K; k++) {
-            const double c = (double)sim->acc.log_count[k];
-            buf[3 * K + ((int64_t)l * nT + t) * K + k] = c > 0 ? sim->acc.log_sum[((int64_t)o * K + k) * per + (int64_t)t * S + l] / c : NAN;
-          }
-      HDF5_KEEP(HDF5WriteDoubles(grp, ObservableNames[o], 3, dims, buf + 3 * K, rank, ObservableDescriptions[o]));
-    }
-    PetscCall(PetscFree(buf));
-  }
-  H5Gclose(grp);
+  HDF5_KEEP(AccumulatorsWriteWindows(&sim->acc, file, ObservableNames, ObservableDescriptions, sim->sweep, rank));
 
   if (!sim->cpl->bimodal && !opt->couplings_file[0]) {
     /* Gaussian couplings: in equilibrium [<e>] = -(d/T) (1 - [<q_l>]) (averaged over samples). */
@@ -239,15 +200,7 @@ PetscErrorCode OutputWrite(Simulation *sim)
   }
   PetscCall(PetscFree(mean));
   PetscCall(PetscFree(err));
-  if (H5Fclose(file) < 0 && !e) e = PETSC_ERR_FILE_WRITE;
-  {
-    int bad = e != 0;
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, sim->comm));
-    if (!bad && !rank && rename(tmp, opt->output) != 0) bad = 2;
-    PetscCallMPI(MPI_Bcast(&bad, 1, MPI_INT, 0, sim->comm));
-    if (bad && !rank) unlink(tmp);
-    GlassyCheck(!bad, sim->comm, "-output %s: writing the results failed%s", opt->output, bad == 2 ? " (cannot rename the finished file into place)" : "");
-  }
+  PetscCall(HDF5FinishResults(sim->comm, "-output", opt->output, tmp, file, e));
   sim->timer[TIMER_OUTPUT] += MPI_Wtime() - t0;
   PetscFunctionReturn(0);
 }

@@ -48,6 +48,25 @@ def main(argv):
                 bad = not abs(z) < sigma
                 failures += bad
                 print(f"{row[0]:6.3f} {name:>18} {mean:12.6f} +- {err:8.6f} {row[col]:12.6f} {z:6.2f}{'  FAIL' if bad else ''}")
+        # The overlap distribution, where the results have it (SK) and the exact file lists it.
+        pq_exact = {}
+        with open(exact_path) as ex:
+            for line in ex:
+                if line.startswith("#pq "):
+                    v = [float(x) for x in line.split()[1:]]
+                    pq_exact[v[0]] = np.array(v[1:])
+        if "pq" in f["observables"] and pq_exact and "pq" not in skip:
+            pq = f["observables/pq"][...]
+            for T0, exact_p in pq_exact.items():
+                t = int(np.argmin(np.abs(temps - T0)))
+                est = pq[:, t, :].mean(axis=0)
+                err = pq[:, t, :].std(axis=0, ddof=1) / np.sqrt(pq.shape[0])
+                ok = exact_p > 1e-3  # bins that hold a measurable weight
+                z = (est[ok] - exact_p[ok]) / np.maximum(err[ok], 1e-12)
+                bad = int(np.sum(~(np.abs(z) < sigma)))
+                worst = max(worst, float(np.max(np.abs(z))))
+                failures += bad
+                print(f"{T0:6.3f} {'P(q)':>18} {int(ok.sum())} bins, largest |z| {np.max(np.abs(z)):.2f}{'  FAIL' if bad else ''}")
     print(f"largest deviation {worst:.2f} standard errors; {failures} beyond {sigma}")
     return 1 if failures else 0
 

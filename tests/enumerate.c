@@ -70,6 +70,7 @@ typedef struct {
 
 typedef struct {
     double T, e, e2, abs_m, q2, q4, q_link;
+    double pq[MAX_SPINS + 1]; /* P(q) at q = -1 + 2k/N, k = 0..N */
 } Result;
 
 typedef struct {
@@ -479,7 +480,7 @@ static double link_overlap(const Model *m, const double *W, long double z)
 static void spin_overlaps(double *W, int n, long double z, Result *r)
 {
     size_t u, size = (size_t)1 << n;
-    Acc q2 = {0, 0}, q4 = {0, 0};
+    Acc q2 = {0, 0}, q4 = {0, 0}, pq[MAX_SPINS + 1];
     long double norm;
     double qsq[MAX_SPINS + 1];
     int k;
@@ -487,6 +488,7 @@ static void spin_overlaps(double *W, int n, long double z, Result *r)
     for (k = 0; k <= n; k++) {
         double q = 1.0 - 2.0 * k / n;
         qsq[k] = q * q;
+        pq[k].sum = pq[k].comp = 0;
     }
     for (u = 0; u < size; u++)
         W[u] *= W[u];
@@ -495,10 +497,14 @@ static void spin_overlaps(double *W, int n, long double z, Result *r)
         double c = W[u], q = qsq[popcount32((uint32_t)u)];
         acc_add(&q2, (long double)c * q);
         acc_add(&q4, (long double)c * q * q);
+        acc_add(&pq[popcount32((uint32_t)u)], (long double)c);
     }
     norm = (long double)size * z * z;
     r->q2 = (double)(acc_value(&q2) / norm);
     r->q4 = (double)(acc_value(&q4) / norm);
+    /* d = popcount(u) differing spins: q = 1 - 2d/N, index k = N - d */
+    for (k = 0; k <= n; k++)
+        r->pq[n - k] = (double)(acc_value(&pq[k]) / norm);
 }
 
 /* ------------------------------------------------------------------ */
@@ -517,10 +523,16 @@ static void measure(const Model *m, double T, double hmin, double *ebuf,
     spin_overlaps(w, m->n, z, r);
 }
 
-static void print_result(const Result *r)
+static void print_result(const Result *r, int n)
 {
+    int k;
     printf("%.17g %.17g %.17g %.17g %.17g %.17g %.17g\n", r->T, r->e, r->e2,
            r->abs_m, r->q2, r->q4, r->q_link);
+    /* The overlap distribution as a comment line: #pq T P(q_0) .. P(q_N), q_k = -1 + 2k/N */
+    printf("#pq %.17g", r->T);
+    for (k = 0; k <= n; k++)
+        printf(" %.17g", r->pq[k]);
+    printf("\n");
 }
 
 int main(int argc, char **argv)
@@ -547,7 +559,7 @@ int main(int argc, char **argv)
     for (k = 0; k < ntemps; k++) {
         Result r;
         measure(&m, temps[k], hmin, ebuf, w, &r);
-        print_result(&r);
+        print_result(&r, m.n);
     }
     if (fflush(stdout) != 0 || ferror(stdout))
         die("error writing to standard output");

@@ -1,0 +1,297 @@
+/* The SK simulation (see sk.h): copies spread over the ranks of a group, single-spin updates with
+ * incrementally kept local fields, parallel tempering by exchanging temperatures, and overlaps
+ * from the gathered packed spins. */
+#include "sk.h"
+#include "errors.h"
+#include "rng.h"
+#include "signals.h"
+#include "sweep.h"
+
+const char *const SKObservableNames[NSKOBS] = {"energy", "energy2", "abs_magnetization", "q2", "q4"};
+const char *const SKObservableDescriptions[NSKOBS] = {
+  "<e>, energy per spin H/N averaged over replicas",
+  "<e^2>, square of the energy per spin averaged over replicas",
+  "<|m|>, absolute magnetisation per spin averaged over replicas",
+  "<q^2>, q = (1/N) sum_i s_i^a s_i^b averaged over replica pairs a<b",
+  "<q^4>, averaged over replica pairs",
+};
+
+PetscErrorCode SKCouplingsCreate(SK *sk); /* sk_couplings.c */
+
+/* Copy g = (s R + r) nT + k. */
+static inline int CopySample(const SK *sk, int g) { return g / (sk->R * sk->nT); }
+static inline int CopyReplica(const SK *sk, int g) { return (g / sk->nT) % sk->R; }
+static inline int CopyIndex(const SK *sk, int g) { return g % sk->nT; }
+
+/* Fields h_i = sum_j K_ij s_j of a local copy, from scratch. */
+static void SKFields(const SK *sk, int c)
+{
+  const int         N = sk->N, g = sk->first + c;
+  const double     *K = sk->K + (int64_t)(sk->nmat == 1 ? 0 : CopySample(sk, g)) * N * N;
+  const signed char *s = sk->spins + (int64_t)c * N;
+  double           *h = sk->fields + (int64_t)c * N;
+  for (int i = 0; i < N; i++) {
+    const double *Ki = K + (int64_t)i * N;
+    double        sum = 0;
+    for (int j = 0; j < N; j++) sum += Ki[j] * s[j];
+    h[i] = sum;
+  }
+}
+
+PetscErrorCode SKCreate(MPI_Comm comm, const GlassyOptions *opt, SK **out)
+{
+  SK *sk;
+  PetscFunctionBeginUser;
+  PetscCall(PetscNew(&sk));
+  sk->opt = opt;
+  PetscCallMPI(MPI_Comm_dup(comm, &sk->comm));
+  PetscCallMPI(MPI_Comm_rank(sk->comm, &sk->rank));
+  PetscCallMPI(MPI_Comm_size(sk->comm, &sk->size));
+  sk->N            = (int)opt->N;
+  sk->S            = (int)opt->samples;
+  sk->R            = (int)opt->replicas;
+  sk->nT           = (int)opt->ntemps;
+  sk->C            = sk->S * sk->R * sk->nT;
+  sk->Wn           = GlassyWords(sk->N);
+  sk->seed         = (uint32_t)opt->seed;
+  sk->first_sample = opt->sample_offset;
+  sk->total_sweeps = opt->equilibration_sweeps + opt->measurement_sweeps;
+  GlassyCheck((double)sk->C * sk->N < 4e9, sk->comm, "-samples %d x -replicas %d x %d temperatures x -N %d spins is too many copies for one run", sk->S, sk->R, sk->nT, sk->N);
+  PetscCall(SKCouplingsCreate(sk));
+
+  /* Copies in contiguous blocks over the ranks. */
+  PetscCall(PetscMalloc2(sk->size, &sk->counts, sk->size, &sk->displs));
+  for (int p = 0; p < sk->size; p++) {
+    sk->displs[p] = (int)((int64_t)sk->C * p / sk->size);
+    sk->counts[p] = (int)((int64_t)sk->C * (p + 1) / sk->size) - sk->displs[p];
+  }
+  sk->first   = sk->displs[sk->rank];
+  sk->ncopies = sk->counts[sk->rank];
+  PetscCall(PetscMalloc1((int64_t)sk->ncopies * sk->N + 1, &sk->spins));
+  PetscCall(PetscMalloc1((int64_t)sk->ncopies * sk->N + 1, &sk->fields));
+  for (int c = 0; c < sk->ncopies; c++) {
+    const int    g = sk->first + c;
+    const RngKey key = RngKeyMake(sk->seed, (uint32_t)(sk->first_sample + CopySample(sk, g)));
+    for (int i = 0; i < sk->N; i += 4) {
+      philox4x32_ctr_t r = RngDraw(key, (uint32_t)(i >> 2), 0, (uint32_t)(CopyReplica(sk, g) * sk->nT + CopyIndex(sk, g)), RNG_INIT, 1);
+      for (int k = 0; k < 4 && i + k < sk->N; k++) sk->spins[(int64_t)c * sk->N + i + k] = (r.v[k] & 1u) ? -1 : 1;
+    }
+    SKFields(sk, c);
+  }
+  PetscCall(PetscMalloc1(sk->nT, &sk->beta));
+  for (int t = 0; t < sk->nT; t++) sk->beta[t] = 1.0 / opt->temperatures[t];
+  PetscCall(PetscMalloc1(sk->C, &sk->temp_of));
+  PetscCall(PetscMalloc1(sk->C, &sk->copy_at));
+  for (int g = 0; g < sk->C; g++) {
+    sk->temp_of[g] = CopyIndex(sk, g);
+    sk->copy_at[g] = g; /* copy_at[(s R + r) nT + t] */
+  }
+  PetscCall(PetscMalloc1(sk->C, &sk->energy));
+  PetscCall(PetscMalloc1((int64_t)sk->C * sk->Wn, &sk->packed));
+  PetscCall(PetscCalloc1((int64_t)sk->S * (sk->nT > 1 ? sk->nT - 1 : 1), &sk->swap_accepts));
+  PetscCall(PetscCalloc1((int64_t)sk->S * sk->nT * (sk->N + 1), &sk->pq));
+  {
+    const int64_t eq = opt->equilibration_sweeps, mi = opt->measure_interval;
+    PetscCall(AccumulatorsCreate(&sk->acc, NSKOBS, sk->nT, sk->S, (eq + opt->measurement_sweeps) / mi - eq / mi, (int)opt->bins, sk->total_sweeps));
+  }
+  *out = sk;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SKDestroy(SK **skp)
+{
+  SK *sk = *skp;
+  PetscFunctionBeginUser;
+  if (!sk) PetscFunctionReturn(0);
+  PetscCall(AccumulatorsDestroy(&sk->acc));
+  PetscCallMPI(MPI_Win_free(&sk->win));
+  PetscCallMPI(MPI_Comm_free(&sk->node));
+  PetscCallMPI(MPI_Comm_free(&sk->comm));
+  PetscCall(PetscFree2(sk->counts, sk->displs));
+  PetscCall(PetscFree(sk->spins));
+  PetscCall(PetscFree(sk->fields));
+  PetscCall(PetscFree(sk->beta));
+  PetscCall(PetscFree(sk->temp_of));
+  PetscCall(PetscFree(sk->copy_at));
+  PetscCall(PetscFree(sk->energy));
+  PetscCall(PetscFree(sk->packed));
+  PetscCall(PetscFree(sk->swap_accepts));
+  PetscCall(PetscFree(sk->pq));
+  PetscCall(PetscFree(*skp));
+  PetscFunctionReturn(0);
+}
+
+/* One sweep of a local copy: spins in order 0..N-1, each with its own 32-bit uniform from
+ * RNG_UPDATE_LANE {site/4, sweep, r nT + k}.  A rejected attempt costs O(1); an accepted flip
+ * updates the N local fields with one row of K (a loop the compiler vectorises). */
+static void SKSweepCopy(SK *sk, int c)
+{
+  const int          N = sk->N, g = sk->first + c;
+  const double       beta = sk->beta[sk->temp_of[g]];
+  const double      *K = sk->K + (int64_t)(sk->nmat == 1 ? 0 : CopySample(sk, g)) * N * N;
+  signed char       *s = sk->spins + (int64_t)c * N;
+  double            *h = sk->fields + (int64_t)c * N;
+  const RngKey       key  = RngKeyMake(sk->seed, (uint32_t)(sk->first_sample + CopySample(sk, g)));
+  const uint32_t     slot = (uint32_t)(CopyReplica(sk, g) * sk->nT + CopyIndex(sk, g));
+  const GlassyUpdate update = sk->opt->update;
+  philox4x32_ctr_t   r;
+
+  for (int i = 0; i < N; i++) {
+    const double dE = 2.0 * s[i] * h[i];
+    if ((i & 3) == 0) r = RngDraw(key, (uint32_t)(i >> 2), (uint32_t)sk->sweep, slot, RNG_UPDATE_LANE, 1);
+    if (update == UPDATE_METROPOLIS && dE <= 0) {
+    } else if ((uint64_t)r.v[i & 3] >= RngThreshold(SweepAcceptance(update, beta, dE))) continue;
+    s[i]             = (signed char)-s[i];
+    const double  f  = 2.0 * s[i];
+    const double *Ki = K + (int64_t)i * N;
+    for (int j = 0; j < N; j++) h[j] += f * Ki[j];
+  }
+}
+
+/* Energies of all copies (gathered on every rank): E = -(1/2) sum_i s_i h_i. */
+static PetscErrorCode SKEnergies(SK *sk)
+{
+  double *mine;
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(sk->ncopies + 1, &mine));
+  for (int c = 0; c < sk->ncopies; c++) {
+    const signed char *s = sk->spins + (int64_t)c * sk->N;
+    const double      *h = sk->fields + (int64_t)c * sk->N;
+    double             e = 0;
+    for (int i = 0; i < sk->N; i++) e += s[i] * h[i];
+    mine[c] = -0.5 * e;
+  }
+  PetscCallMPI(MPI_Allgatherv(mine, sk->ncopies, MPI_DOUBLE, sk->energy, sk->counts, sk->displs, MPI_DOUBLE, sk->comm));
+  PetscCall(PetscFree(mine));
+  PetscFunctionReturn(0);
+}
+
+/* Tempering: for each sample and replica, t = 0..nT-2 in turn, exchange the temperatures of the
+ * copies at t and t+1 with probability min(1, exp((beta_t - beta_{t+1})(E_t - E_{t+1}))), using
+ * RNG_SWAP {step, t, r} of the sample's key.  Every rank takes the same decisions. */
+static PetscErrorCode SKTempering(SK *sk)
+{
+  PetscFunctionBeginUser;
+  PetscCall(SKEnergies(sk));
+  for (int s = 0; s < sk->S; s++) {
+    const RngKey key = RngKeyMake(sk->seed, (uint32_t)(sk->first_sample + s));
+    for (int r = 0; r < sk->R; r++) {
+      int *at = sk->copy_at + (s * sk->R + r) * sk->nT;
+      for (int t = 0; t + 1 < sk->nT; t++) {
+        const double     x = (sk->beta[t] - sk->beta[t + 1]) * (sk->energy[at[t]] - sk->energy[at[t + 1]]);
+        philox4x32_ctr_t u = RngDraw(key, (uint32_t)sk->pt_steps, (uint32_t)t, (uint32_t)r, RNG_SWAP, 1);
+        if ((uint64_t)u.v[0] < RngThreshold(x >= 0 ? 1.0 : exp(x))) {
+          const int a = at[t];
+          at[t]                = at[t + 1];
+          at[t + 1]            = a;
+          sk->temp_of[at[t]]     = t;
+          sk->temp_of[at[t + 1]] = t + 1;
+          sk->swap_accepts[(int64_t)s * (sk->nT - 1) + t]++;
+        }
+      }
+    }
+  }
+  sk->swap_attempts++;
+  sk->pt_steps++;
+  PetscFunctionReturn(0);
+}
+
+/* Measurement: gather packed spins, then every rank computes the same values. */
+static PetscErrorCode SKMeasure(SK *sk, PetscBool production)
+{
+  const int     N = sk->N, S = sk->S, R = sk->R, nT = sk->nT, Wn = sk->Wn;
+  const int64_t per = (int64_t)nT * S;
+  uint64_t     *mine;
+  int          *wcounts, *wdispls;
+  double       *val;
+
+  PetscFunctionBeginUser;
+  PetscCall(SKEnergies(sk));
+  PetscCall(PetscCalloc1((int64_t)sk->ncopies * Wn + 1, &mine));
+  for (int c = 0; c < sk->ncopies; c++)
+    for (int i = 0; i < N; i++)
+      if (sk->spins[(int64_t)c * N + i] < 0) mine[(int64_t)c * Wn + i / 64] |= (uint64_t)1 << (i % 64);
+  PetscCall(PetscMalloc2(sk->size, &wcounts, sk->size, &wdispls));
+  for (int p = 0; p < sk->size; p++) {
+    wcounts[p] = sk->counts[p] * Wn;
+    wdispls[p] = sk->displs[p] * Wn;
+  }
+  PetscCallMPI(MPI_Allgatherv(mine, sk->ncopies * Wn, MPI_UINT64_T, sk->packed, wcounts, wdispls, MPI_UINT64_T, sk->comm));
+  PetscCall(PetscFree2(wcounts, wdispls));
+  PetscCall(PetscFree(mine));
+
+  PetscCall(PetscMalloc1(NSKOBS * per, &val));
+  for (int s = 0; s < S; s++)
+    for (int t = 0; t < nT; t++) {
+      double e = 0, e2 = 0, m = 0, q2 = 0, q4 = 0;
+      int    npairs = 0;
+      for (int a = 0; a < R; a++) {
+        const int       ga = sk->copy_at[(s * R + a) * nT + t];
+        const uint64_t *pa = sk->packed + (int64_t)ga * Wn;
+        int             down = 0;
+        const double    ea = sk->energy[ga] / N;
+        for (int w = 0; w < Wn; w++) down += __builtin_popcountll(pa[w]);
+        e += ea;
+        e2 += ea * ea;
+        m += fabs((double)(N - 2 * down)) / N;
+        for (int b = a + 1; b < R; b++) {
+          const uint64_t *pb = sk->packed + (int64_t)sk->copy_at[(s * R + b) * nT + t] * Wn;
+          int             d  = 0;
+          for (int w = 0; w < Wn; w++) d += __builtin_popcountll(pa[w] ^ pb[w]);
+          const double q = 1.0 - 2.0 * d / N;
+          q2 += q * q;
+          q4 += q * q * q * q;
+          npairs++;
+          if (production) sk->pq[((int64_t)s * nT + t) * (N + 1) + (N - d)] += 1;
+        }
+      }
+      val[(SKOBS_ENERGY * nT + t) * S + s]            = e / R;
+      val[(SKOBS_ENERGY2 * nT + t) * S + s]           = e2 / R;
+      val[(SKOBS_ABS_MAGNETIZATION * nT + t) * S + s] = m / R;
+      val[(SKOBS_Q2 * nT + t) * S + s]                = npairs ? q2 / npairs : NAN;
+      val[(SKOBS_Q4 * nT + t) * S + s]                = npairs ? q4 / npairs : NAN;
+    }
+  AccumulatorsAdd(&sk->acc, val, sk->sweep, production);
+  PetscCall(PetscFree(val));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SKRun(SK *sk)
+{
+  const GlassyOptions *opt   = sk->opt;
+  double               start = MPI_Wtime(), next_progress = start + opt->progress_interval;
+  PetscFunctionBeginUser;
+  while (sk->sweep < sk->total_sweeps) {
+    double t0 = MPI_Wtime();
+    for (int c = 0; c < sk->ncopies; c++) SKSweepCopy(sk, c);
+    sk->sweep++;
+    if (sk->sweep % 64 == 0) /* bound the rounding drift of the incremental fields */
+      for (int c = 0; c < sk->ncopies; c++) SKFields(sk, c);
+    sk->timer_sweep += MPI_Wtime() - t0;
+    if (sk->sweep % opt->measure_interval == 0) {
+      t0 = MPI_Wtime();
+      PetscCall(SKMeasure(sk, (PetscBool)(sk->sweep > opt->equilibration_sweeps)));
+      sk->timer_measure += MPI_Wtime() - t0;
+    }
+    if (opt->pt_interval > 0 && sk->nT > 1 && sk->sweep % opt->pt_interval == 0) {
+      t0 = MPI_Wtime();
+      PetscCall(SKTempering(sk));
+      sk->timer_tempering += MPI_Wtime() - t0;
+    }
+    {
+      int flags[2] = {SignalsCaught(), !opt->quiet && sk->rank == 0 && MPI_Wtime() >= next_progress};
+      if (sk->size > 1) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, flags, 2, MPI_INT, MPI_MAX, sk->comm));
+      if (flags[0]) {
+        PetscCall(PetscPrintf(sk->comm, "glassy: stopped by signal %d at sweep %" PetscInt64_FMT " of %" PetscInt64_FMT "; SK runs have no checkpoints yet, nothing was saved\n", flags[0], (PetscInt64)sk->sweep, (PetscInt64)sk->total_sweeps));
+        SETERRQ(sk->comm, GLASSY_ERR_INPUT, "interrupted by signal %d", flags[0]);
+      }
+      if (flags[1]) {
+        const double el = MPI_Wtime() - start;
+        PetscCall(PetscPrintf(sk->comm, "glassy: sweep %" PetscInt64_FMT "/%" PetscInt64_FMT ", %.0f s elapsed, about %.0f s left\n", (PetscInt64)sk->sweep, (PetscInt64)sk->total_sweeps, el, el / sk->sweep * (sk->total_sweeps - sk->sweep)));
+        next_progress = MPI_Wtime() + opt->progress_interval;
+      }
+    }
+  }
+  sk->wall_run = MPI_Wtime() - start;
+  PetscFunctionReturn(0);
+}
