@@ -30,7 +30,7 @@ for n in 1 3; do
   expect_error $n "-L 7: must be even" -L 7
   expect_error $n "-L abc:" -L abc
   expect_error $n "-dim 5: must be 2, 3 or 4" -dim 5
-  expect_error $n "-model hopfield: Unknown option hopfield for -model" -model hopfield
+  expect_error $n "-model xy: Unknown option xy for -model" -model xy
   expect_error $n "-couplings lorentzian:" -couplings lorentzian
   expect_error $n "-update glauber:" -update glauber
   expect_error $n "-replicas 0: must be at least 1" -replicas 0
