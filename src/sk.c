@@ -121,31 +121,51 @@ PetscErrorCode SKDestroy(SK **skp)
   PetscFunctionReturn(0);
 }
 
-/* One sweep of a local copy: spins in order 0..N-1, each with its own 32-bit uniform from
- * RNG_UPDATE_LANE {site/4, sweep, r nT + k}.  A rejected attempt costs O(1); an accepted flip
- * updates the N local fields with one row of K (a loop the compiler vectorises). */
-static void SKSweepCopy(SK *sk, int c)
+/* h += f K_i: the O(N) cost of an accepted flip.  The fields and the matrix never overlap, which
+ * lets the compiler vectorise the loop; the AVX2 clone is chosen at run time where the CPU has it. */
+__attribute__((target_clones("avx2", "default"))) static void SKAddRow(double *restrict h, const double *restrict Ki, double f, int N)
 {
-  const int          N = sk->N, g = sk->first + c;
-  const double       beta = sk->beta[sk->temp_of[g]];
-  const double      *K = sk->K + (int64_t)(sk->nmat == 1 ? 0 : CopySample(sk, g)) * N * N;
-  signed char       *s = sk->spins + (int64_t)c * N;
-  double            *h = sk->fields + (int64_t)c * N;
-  const RngKey       key  = RngKeyMake(sk->seed, (uint32_t)(sk->first_sample + CopySample(sk, g)));
-  const uint32_t     slot = (uint32_t)(CopyReplica(sk, g) * sk->nT + CopyIndex(sk, g));
-  const GlassyUpdate update = sk->opt->update;
-  philox4x32_ctr_t   r;
+  for (int j = 0; j < N; j++) h[j] += f * Ki[j];
+}
 
-  for (int i = 0; i < N; i++) {
-    const double dE = 2.0 * s[i] * h[i];
-    if ((i & 3) == 0) r = RngDraw(key, (uint32_t)(i >> 2), (uint32_t)sk->sweep, slot, RNG_UPDATE_LANE, 1);
-    if (update == UPDATE_METROPOLIS && dE <= 0) {
-    } else if ((uint64_t)r.v[i & 3] >= RngThreshold(SweepAcceptance(update, beta, dE))) continue;
-    s[i]             = (signed char)-s[i];
-    const double  f  = 2.0 * s[i];
-    const double *Ki = K + (int64_t)i * N;
-    for (int j = 0; j < N; j++) h[j] += f * Ki[j];
+/* One sweep of the local copies c0 .. c1-1, which share one coupling matrix.  Each copy visits
+ * its spins in order 0..N-1 with its own 32-bit uniforms from RNG_UPDATE_LANE {site/4, sweep,
+ * r nT + k}, so its trajectory is that of a copy swept alone; the loop runs over sites outside
+ * and copies inside, so that the row K_i an accepted flip needs is read from memory once for all
+ * the copies.  A rejected attempt costs O(1); an accepted flip updates the N local fields. */
+static PetscErrorCode SKSweepBlock(SK *sk, int c0, int c1)
+{
+  const int          N = sk->N, nc = c1 - c0;
+  const double      *K = sk->K + (int64_t)(sk->nmat == 1 ? 0 : CopySample(sk, sk->first + c0)) * N * N;
+  const GlassyUpdate update = sk->opt->update;
+  double            *beta;
+  RngKey            *key;
+  uint32_t          *slot;
+  philox4x32_ctr_t  *r;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc4(nc, &beta, nc, &key, nc, &slot, nc, &r));
+  for (int c = 0; c < nc; c++) {
+    const int g = sk->first + c0 + c;
+    beta[c]     = sk->beta[sk->temp_of[g]];
+    key[c]      = RngKeyMake(sk->seed, (uint32_t)(sk->first_sample + CopySample(sk, g)));
+    slot[c]     = (uint32_t)(CopyReplica(sk, g) * sk->nT + CopyIndex(sk, g));
   }
+  for (int i = 0; i < N; i++) {
+    const double *Ki = K + (int64_t)i * N;
+    for (int c = 0; c < nc; c++) {
+      signed char *s  = sk->spins + (int64_t)(c0 + c) * N;
+      double      *h  = sk->fields + (int64_t)(c0 + c) * N;
+      const double dE = 2.0 * s[i] * h[i];
+      if ((i & 3) == 0) r[c] = RngDraw(key[c], (uint32_t)(i >> 2), (uint32_t)sk->sweep, slot[c], RNG_UPDATE_LANE, 1);
+      if (update == UPDATE_METROPOLIS && dE <= 0) {
+      } else if ((uint64_t)r[c].v[i & 3] >= RngThreshold(SweepAcceptance(update, beta[c], dE))) continue;
+      s[i] = (signed char)-s[i];
+      SKAddRow(h, Ki, 2.0 * s[i], N);
+    }
+  }
+  PetscCall(PetscFree4(beta, key, slot, r));
+  PetscFunctionReturn(0);
 }
 
 /* Energies of all copies (gathered on every rank): E = -(1/2) sum_i s_i h_i. */
@@ -263,7 +283,12 @@ PetscErrorCode SKRun(SK *sk)
   PetscFunctionBeginUser;
   while (sk->sweep < sk->total_sweeps) {
     double t0 = MPI_Wtime();
-    for (int c = 0; c < sk->ncopies; c++) SKSweepCopy(sk, c);
+    for (int c0 = 0; c0 < sk->ncopies;) { /* blocks of local copies that share a matrix */
+      int c1 = c0 + 1;
+      while (c1 < sk->ncopies && (sk->nmat == 1 || CopySample(sk, sk->first + c1) == CopySample(sk, sk->first + c0))) c1++;
+      PetscCall(SKSweepBlock(sk, c0, c1));
+      c0 = c1;
+    }
     sk->sweep++;
     if (sk->sweep % 64 == 0) /* bound the rounding drift of the incremental fields */
       for (int c = 0; c < sk->ncopies; c++) SKFields(sk, c);
