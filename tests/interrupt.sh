@@ -22,7 +22,9 @@ while :; do
   n=${ranks[$((attempt % ${#ranks[@]}))]}
   attempt=$((attempt + 1))
   [ $attempt -le $((WANT * 3 + 20)) ] || fail "the run did not finish after $attempt starts"
-  timeout 300 "$MPIEXEC" --oversubscribe -n "$n" "$GLASSY" $RUN -checkpoint "$CK" -checkpoint_interval 0.2 -restart -output "$TAG" > "$WORK/run.log" 2>&1 &
+  # Open MPI's mpiexec has been seen to hang (rarely) after all its ranks were killed with -9:
+  # a run that is interrupted must not stall the test, so each start has a hard time limit.
+  timeout -k 5 120 "$MPIEXEC" --oversubscribe -n "$n" "$GLASSY" $RUN -checkpoint "$CK" -checkpoint_interval 0.2 -restart -output "$TAG" > "$WORK/run.log" 2>&1 &
   pid=$!
   if [ $interruptions -lt "$WANT" ]; then
     sleep "0.$((RANDOM % 6 + 4))" # 0.4 .. 0.9 s: start-up, a first checkpoint, some sweeps
