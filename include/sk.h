@@ -46,12 +46,19 @@ typedef struct {
   int64_t             *swap_accepts;     /* [S][nT-1] over replicas */
   Accumulators         acc;
   double              *pq;               /* [S][nT][N+1] counts of q = -1 + 2k/N (production) */
-  double               wall_run, timer_sweep, timer_measure, timer_tempering;
+  double               wall_run, timer_sweep, timer_measure, timer_tempering, timer_checkpoint;
+  int64_t              sweep_start;      /* sweep this process started from (restarts) */
+  int                  interrupted;      /* the stop signal, or 0 */
+  int64_t              checkpoints;
+  double               checkpoint_bytes;
+  uint64_t             file_checksum;    /* hash of a loaded instance (0 when generated) */
 } SK;
 
 PetscErrorCode SKCreate(MPI_Comm comm, const GlassyOptions *opt, SK **sk);
 PetscErrorCode SKDestroy(SK **sk);
 PetscErrorCode SKRun(SK *sk);
+/* With -restart: continue from the newest valid checkpoint, if any (collective). */
+PetscErrorCode SKRestore(SK *sk, PetscBool *restored);
 PetscErrorCode SKWrite(SK *sk);
 PetscErrorCode SKPrintSummary(SK *sk);
 /* Write each sample's couplings K_ij as an instance file (-export_couplings). */

@@ -86,19 +86,23 @@ static PetscErrorCode Run(MPI_Comm comm, int *status)
   PetscCall(PetscOptionsHasHelp(NULL, &help));
   if (help) PetscFunctionReturn(0);
   PetscCall(OutputCheckWritable(comm, "-output", opt.output));
+  if (opt.checkpoint[0]) PetscCall(OutputCheckWritable(comm, "-checkpoint", opt.checkpoint));
   if (opt.model == MODEL_SK) {
     SK *sk;
     PetscCall(SKExport(comm, &opt));
     PetscCall(SKCreate(comm, &opt, &sk));
     PetscCall(PetscPrintf(comm, "glassy: SK, N=%d, %s couplings, %d samples from %" PetscInt_FMT ", %d replicas x %d temperatures (%.4g .. %.4g), %s, %d copies on %d ranks\n", sk->N, opt.couplings_file[0] ? opt.couplings_file : GlassyCouplingsNames[opt.couplings], sk->S, opt.sample_offset, sk->R, sk->nT, opt.temperatures[0], opt.temperatures[sk->nT - 1], GlassyUpdateNames[opt.update], sk->C, sk->size));
+    if (opt.restart) PetscCall(SKRestore(sk, &restored));
     PetscCall(SKRun(sk));
-    PetscCall(SKWrite(sk));
-    PetscCall(SKPrintSummary(sk));
+    if (sk->interrupted) *status = GLASSY_EXIT_INTERRUPTED;
+    else {
+      PetscCall(SKWrite(sk));
+      PetscCall(SKPrintSummary(sk));
+    }
     PetscCall(SKDestroy(&sk));
     PetscCall(OptionsDestroy(&opt));
     PetscFunctionReturn(0);
   }
-  if (opt.checkpoint[0]) PetscCall(OutputCheckWritable(comm, "-checkpoint", opt.checkpoint));
   PetscCall(CouplingsExport(comm, &opt));
   PetscCall(SimulationCreate(comm, &opt, &sim));
   PetscCallMPI(MPI_Comm_size(comm, &size));

@@ -159,7 +159,6 @@ PetscErrorCode OptionsProcess(MPI_Comm comm, GlassyOptions *opt)
     GlassyCheck(opt->N >= 2 && opt->N <= GLASSY_MAX_SK_N, comm, "-N %" PetscInt_FMT ": the SK model needs -N between 2 and %d spins", opt->N, GLASSY_MAX_SK_N);
     GlassyCheck(!opt->structure_factor, comm, "-structure_factor: applies to -model ea only");
     GlassyCheck(opt->kernel != KERNEL_MULTISPIN, comm, "-kernel multispin: applies to -model ea only");
-    GlassyCheck(!opt->checkpoint[0], comm, "-checkpoint %s: checkpoints are not available for -model sk yet", opt->checkpoint);
   }
   GlassyCheck(opt->samples >= 1 && opt->samples <= GLASSY_MAX_SAMPLES, comm, "-samples %" PetscInt_FMT ": must be between 1 and %d (run larger ensembles as several batches with -sample_offset)", opt->samples, GLASSY_MAX_SAMPLES);
   GlassyCheck(opt->sample_offset >= 0, comm, "-sample_offset %" PetscInt_FMT ": must be at least 0", opt->sample_offset);

@@ -2,6 +2,8 @@
  * incrementally kept local fields, parallel tempering by exchanging temperatures, and overlaps
  * from the gathered packed spins. */
 #include "sk.h"
+#include "checkpoint.h"
+#include "hash.h"
 #include "errors.h"
 #include "rng.h"
 #include "signals.h"
@@ -276,10 +278,101 @@ static PetscErrorCode SKMeasure(SK *sk, PetscBool production)
   PetscFunctionReturn(0);
 }
 
+/* ------------------------------------------------------------------ checkpoints */
+
+/* This rank's rows (copies first .. first+ncopies-1) of a [C][N] dataset. */
+static void SKRowSpaces(void *ctx, hid_t *filespace, hid_t *memspace)
+{
+  const SK *sk = (const SK *)ctx;
+  hsize_t   fdims[2] = {(hsize_t)sk->C, (hsize_t)sk->N}, mdims[2] = {(hsize_t)sk->ncopies, (hsize_t)sk->N};
+  hsize_t   start[2] = {(hsize_t)sk->first, 0}, count[2] = {(hsize_t)sk->ncopies, (hsize_t)sk->N};
+  *filespace = H5Screate_simple(2, fdims, NULL);
+  *memspace  = H5Screate_simple(2, mdims, NULL);
+  if (sk->ncopies > 0) H5Sselect_hyperslab(*filespace, H5S_SELECT_SET, start, NULL, count, NULL);
+  else {
+    H5Sselect_none(*filespace);
+    H5Sselect_none(*memspace);
+  }
+}
+
+static uint64_t SKSpinsChecksum(void *ctx)
+{
+  const SK *sk = (const SK *)ctx;
+  uint64_t  sum = 0;
+  for (int64_t k = 0; k < (int64_t)sk->ncopies * sk->N; k++) sum += HashElement((uint64_t)((int64_t)sk->first * sk->N + k), (uint64_t)(unsigned char)sk->spins[k]);
+  return sum;
+}
+
+static uint64_t SKFieldsChecksum(void *ctx)
+{
+  const SK *sk = (const SK *)ctx;
+  uint64_t  sum = 0;
+  for (int64_t k = 0; k < (int64_t)sk->ncopies * sk->N; k++) sum += HashDouble((uint64_t)((int64_t)sk->first * sk->N + k), sk->fields[k]);
+  return sum;
+}
+
+/* The SK state: spins int8 [C][N] and local fields double [C][N] (kept, not recomputed, so that a
+ * restart continues bit for bit), the temperature of each copy, the tempering statistics, the
+ * accumulators and the P(q) counts. */
+static PetscErrorCode SKState(SK *sk, CheckpointState *st)
+{
+  const GlassyOptions *o = sk->opt;
+  Accumulators        *a = &sk->acc;
+  size_t               n;
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(st, sizeof *st));
+  st->comm  = sk->comm;
+  st->path  = o->checkpoint;
+  st->quiet = o->quiet;
+  n = (size_t)snprintf(st->fingerprint, sizeof st->fingerprint, "model=sk;N=%d;couplings=%s;couplings_file_checksum=%016llx;seed=%lld;samples=%d;sample_offset=%d;replicas=%d;update=%s;equilibration_sweeps=%lld;measurement_sweeps=%lld;measure_interval=%d;pt_interval=%d;bins=%d;temperatures=", sk->N, o->couplings_file[0] ? "file" : GlassyCouplingsNames[o->couplings], (unsigned long long)sk->file_checksum, (long long)o->seed, sk->S, (int)o->sample_offset, sk->R, GlassyUpdateNames[o->update], (long long)o->equilibration_sweeps, (long long)o->measurement_sweeps, (int)o->measure_interval, (int)o->pt_interval, (int)o->bins);
+  for (int t = 0; t < sk->nT && n < sizeof st->fingerprint; t++) n += (size_t)snprintf(st->fingerprint + n, sizeof st->fingerprint - n, "%s%.17g", t ? "," : "", (double)o->temperatures[t]);
+  st->scalar_names[0] = "sweep";             st->scalars[0] = &sk->sweep;
+  st->scalar_names[1] = "pt_steps";          st->scalars[1] = &sk->pt_steps;
+  st->scalar_names[2] = "swap_attempts";     st->scalars[2] = &sk->swap_attempts;
+  st->scalar_names[3] = "measurements_done"; st->scalars[3] = &a->done;
+  st->nscalars        = 4;
+  st->datasets[st->ndatasets++] = (CheckpointDataset){.name = "spins", .memtype = H5T_NATIVE_SCHAR, .filetype = H5T_STD_I8LE, .data = sk->spins, .ndims = 2, .dims = {(hsize_t)sk->C, (hsize_t)sk->N}, .spaces = SKRowSpaces, .checksum = SKSpinsChecksum, .ctx = sk};
+  st->datasets[st->ndatasets++] = (CheckpointDataset){.name = "fields", .memtype = H5T_NATIVE_DOUBLE, .filetype = H5T_IEEE_F64LE, .data = sk->fields, .ndims = 2, .dims = {(hsize_t)sk->C, (hsize_t)sk->N}, .spaces = SKRowSpaces, .checksum = SKFieldsChecksum, .ctx = sk};
+  st->datasets[st->ndatasets++] = (CheckpointDataset){.name = "temp_of", .memtype = H5T_NATIVE_INT, .filetype = H5T_STD_I32LE, .data = sk->temp_of, .ndims = 1, .dims = {(hsize_t)sk->C}};
+  st->datasets[st->ndatasets++] = (CheckpointDataset){.name = "copy_at", .memtype = H5T_NATIVE_INT, .filetype = H5T_STD_I32LE, .data = sk->copy_at, .ndims = 1, .dims = {(hsize_t)sk->C}};
+  st->datasets[st->ndatasets++] = (CheckpointDataset){.name = "swap_accepts", .memtype = H5T_NATIVE_INT64, .filetype = H5T_STD_I64LE, .data = sk->swap_accepts, .ndims = 2, .dims = {(hsize_t)sk->S, (hsize_t)(sk->nT > 1 ? sk->nT - 1 : 1)}};
+  st->datasets[st->ndatasets++] = (CheckpointDataset){.name = "bin_sum", .memtype = H5T_NATIVE_DOUBLE, .filetype = H5T_IEEE_F64LE, .data = a->bin_sum, .ndims = 4, .dims = {(hsize_t)a->nobs, (hsize_t)a->nbins, (hsize_t)a->nT, (hsize_t)a->samples}};
+  st->datasets[st->ndatasets++] = (CheckpointDataset){.name = "bin_count", .memtype = H5T_NATIVE_INT64, .filetype = H5T_STD_I64LE, .data = a->bin_count, .ndims = 1, .dims = {(hsize_t)a->nbins}};
+  st->datasets[st->ndatasets++] = (CheckpointDataset){.name = "log_sum", .memtype = H5T_NATIVE_DOUBLE, .filetype = H5T_IEEE_F64LE, .data = a->log_sum, .ndims = 4, .dims = {(hsize_t)a->nobs, (hsize_t)a->nlog, (hsize_t)a->nT, (hsize_t)a->samples}};
+  st->datasets[st->ndatasets++] = (CheckpointDataset){.name = "log_count", .memtype = H5T_NATIVE_INT64, .filetype = H5T_STD_I64LE, .data = a->log_count, .ndims = 1, .dims = {(hsize_t)a->nlog}};
+  st->datasets[st->ndatasets++] = (CheckpointDataset){.name = "pq", .memtype = H5T_NATIVE_DOUBLE, .filetype = H5T_IEEE_F64LE, .data = sk->pq, .ndims = 3, .dims = {(hsize_t)sk->S, (hsize_t)sk->nT, (hsize_t)(sk->N + 1)}};
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SKCheckpointWrite(SK *sk)
+{
+  CheckpointState st;
+  double          bytes, t0 = MPI_Wtime(), dt;
+  PetscFunctionBeginUser;
+  PetscCall(SKState(sk, &st));
+  PetscCall(CheckpointStateWrite(&st, &bytes));
+  dt = MPI_Wtime() - t0;
+  sk->checkpoints++;
+  sk->checkpoint_bytes += bytes;
+  sk->timer_checkpoint += dt;
+  if (!sk->opt->quiet) PetscCall(PetscPrintf(sk->comm, "glassy: checkpoint at sweep %" PetscInt64_FMT ": %.1f MB in %.2f s (%.0f MB/s) -> %s\n", (PetscInt64)sk->sweep, bytes / 1e6, dt, bytes / 1e6 / dt, sk->opt->checkpoint));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SKRestore(SK *sk, PetscBool *restored)
+{
+  CheckpointState st;
+  PetscFunctionBeginUser;
+  PetscCall(SKState(sk, &st));
+  PetscCall(CheckpointStateRestore(&st, restored));
+  if (*restored) sk->sweep_start = sk->sweep;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode SKRun(SK *sk)
 {
   const GlassyOptions *opt   = sk->opt;
-  double               start = MPI_Wtime(), next_progress = start + opt->progress_interval;
+  double               start = MPI_Wtime(), next_progress = start + opt->progress_interval, next_checkpoint = start + opt->checkpoint_interval;
   PetscFunctionBeginUser;
   while (sk->sweep < sk->total_sweeps) {
     double t0 = MPI_Wtime();
@@ -304,11 +397,16 @@ PetscErrorCode SKRun(SK *sk)
       sk->timer_tempering += MPI_Wtime() - t0;
     }
     {
-      int flags[2] = {SignalsCaught(), !opt->quiet && sk->rank == 0 && MPI_Wtime() >= next_progress};
-      if (sk->size > 1) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, flags, 2, MPI_INT, MPI_MAX, sk->comm));
+      /* Sweep boundary: a stop signal on any rank, rank 0's progress clock, a due checkpoint. */
+      int flags[3] = {SignalsCaught(), !opt->quiet && sk->rank == 0 && MPI_Wtime() >= next_progress, opt->checkpoint[0] && sk->rank == 0 && MPI_Wtime() >= next_checkpoint};
+      if (sk->size > 1) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, flags, 3, MPI_INT, MPI_MAX, sk->comm));
+      if (opt->checkpoint[0] && (flags[0] || flags[2])) {
+        PetscCall(SKCheckpointWrite(sk));
+        next_checkpoint = MPI_Wtime() + opt->checkpoint_interval;
+      }
       if (flags[0]) {
-        PetscCall(PetscPrintf(sk->comm, "glassy: stopped by signal %d at sweep %" PetscInt64_FMT " of %" PetscInt64_FMT "; SK runs have no checkpoints yet, nothing was saved\n", flags[0], (PetscInt64)sk->sweep, (PetscInt64)sk->total_sweeps));
-        SETERRQ(sk->comm, GLASSY_ERR_INPUT, "interrupted by signal %d", flags[0]);
+        sk->interrupted = flags[0];
+        break;
       }
       if (flags[1]) {
         const double el = MPI_Wtime() - start;
@@ -318,5 +416,6 @@ PetscErrorCode SKRun(SK *sk)
     }
   }
   sk->wall_run = MPI_Wtime() - start;
+  if (sk->interrupted) PetscCall(PetscPrintf(sk->comm, "glassy: stopped by signal %d at sweep %" PetscInt64_FMT " of %" PetscInt64_FMT "; %s\n", sk->interrupted, (PetscInt64)sk->sweep, (PetscInt64)sk->total_sweeps, opt->checkpoint[0] ? "continue with -restart" : "no -checkpoint was given, so nothing was saved"));
   PetscFunctionReturn(0);
 }

@@ -3,6 +3,7 @@
  * from an instance file (K_ij = J as written); and their export. */
 #include "couplings.h"
 #include "errors.h"
+#include "hash.h"
 #include "instance_io.h"
 #include "sk.h"
 
@@ -107,6 +108,7 @@ PetscErrorCode SKCouplingsCreate(SK *sk)
     double *K;
     PetscCall(PetscMalloc1(NN, &K));
     PetscCall(SKInstanceRead(sk->comm, opt->couplings_file, N, K));
+    for (int64_t k = 0; k < NN; k++) sk->file_checksum += HashDouble((uint64_t)k, K[k]);
     if (nrank == 0) PetscCall(PetscArraycpy(base, K, NN));
     PetscCall(PetscFree(K));
   }

@@ -22,7 +22,7 @@ PetscErrorCode SKWrite(SK *sk)
   hid_t                file, grp;
   double              *mean, *err, *buf;
   PetscErrorCode       e = 0;
-  const double         attempts = (double)sk->C * N * (double)sk->sweep;
+  const double         attempts = (double)sk->C * N * (double)(sk->sweep - sk->sweep_start);
 
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc2(NSKOBS * (int64_t)S * nT, &mean, NSKOBS * (int64_t)S * nT, &err));
@@ -52,6 +52,10 @@ PetscErrorCode SKWrite(SK *sk)
   HDF5AttrDouble(file, "wall_seconds", sk->wall_run);
   HDF5AttrDouble(file, "ns_per_spin_flip_attempt_per_core", attempts > 0 ? sk->wall_run * sk->size / attempts * 1e9 : 0);
   HDF5AttrDouble(file, "memory_per_rank_bytes", SKMemoryPerRank(sk));
+  HDF5AttrInt(file, "restarted_at_sweep", sk->sweep_start);
+  HDF5AttrInt(file, "checkpoints_written", sk->checkpoints);
+  HDF5AttrDouble(file, "checkpoint_bytes", sk->checkpoint_bytes);
+  HDF5AttrDouble(file, "checkpoint_seconds", sk->timer_checkpoint);
   {
     hsize_t dims[1] = {(hsize_t)nT};
     HDF5_KEEP(HDF5WriteDoubles(file, "temperatures", 1, dims, opt->temperatures, rank, "temperature T of each index (units of J, k_B = 1)"));
@@ -94,7 +98,7 @@ PetscErrorCode SKWrite(SK *sk)
 PetscErrorCode SKPrintSummary(SK *sk)
 {
   const int     nT = sk->nT, S = sk->S;
-  const double  attempts = (double)sk->C * sk->N * (double)sk->sweep;
+  const double  attempts = (double)sk->C * sk->N * (double)(sk->sweep - sk->sweep_start);
   double       *mean, *err, mem = SKMemoryPerRank(sk), memmax;
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc2(NSKOBS * (int64_t)S * nT, &mean, NSKOBS * (int64_t)S * nT, &err));
@@ -120,7 +124,7 @@ PetscErrorCode SKPrintSummary(SK *sk)
   PetscCallMPI(MPI_Allreduce(&mem, &memmax, 1, MPI_DOUBLE, MPI_MAX, sk->comm));
   PetscCall(PetscPrintf(sk->comm, "\nglassy: memory per rank %.1f MB (at most; coupling matrices %.1f MB per node, shared)\n", memmax / 1e6, sk->matrix_bytes / 1e6));
   PetscCall(PetscPrintf(sk->comm, "glassy: time: sweeps %.2f s, measurements %.2f s, tempering %.2f s (rank 0)\n", sk->timer_sweep, sk->timer_measure, sk->timer_tempering));
-  PetscCall(PetscPrintf(sk->comm, "glassy: %" PetscInt64_FMT " sweeps in %.2f s; figure of merit: %.2f ns per spin-flip attempt per core\n", (PetscInt64)sk->sweep, sk->wall_run, attempts > 0 ? sk->wall_run * sk->size / attempts * 1e9 : 0.0));
+  PetscCall(PetscPrintf(sk->comm, "glassy: %" PetscInt64_FMT " sweeps in %.2f s; figure of merit: %.2f ns per spin-flip attempt per core\n", (PetscInt64)(sk->sweep - sk->sweep_start), sk->wall_run, attempts > 0 ? sk->wall_run * sk->size / attempts * 1e9 : 0.0));
   PetscCall(PetscPrintf(sk->comm, "glassy: results in %s\n", sk->opt->output));
   PetscCall(PetscFree2(mean, err));
   PetscFunctionReturn(0);

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The SK model: Monte Carlo against exact enumeration (e, e^2, |m|, q2, q4 and the whole P(q)) at
-# four temperatures; bit-identical results on 1, 2 and 4 ranks; bad input rejected cleanly.
+# four temperatures; bit-identical results on 1, 2 and 4 ranks; a checkpoint written on 2 ranks
+# continues on 3 with identical results; bad input rejected cleanly.
 . "${top_srcdir:-.}/tests/common.sh"
 TEMPS=0.3,0.5,0.8,1.5
 RUN="-model sk -samples 64 -temperatures $TEMPS -equilibration_sweeps 2000 -measurement_sweeps 20000 -measure_interval 2 -pt_interval 1 -quiet"
@@ -37,6 +38,23 @@ assert f["pt/swap_acceptance"][...].mean() > 0.05
 PY
 echo "SK: identical on 1, 2 and 4 ranks"
 
+# Checkpoints: stop a 2-rank run with SIGUSR1 after its first checkpoint, continue on 3 ranks,
+# and compare with the uninterrupted run.
+CK="-model sk -N 64 -samples 8 -replicas 2 -ntemps 8 -tmin 0.4 -tmax 1.5 -equilibration_sweeps 20000 -measurement_sweeps 20000 -measure_interval 4 -pt_interval 4 -couplings gaussian -seed 12 -quiet"
+run_glassy 2 $CK -output "$WORK/ck-ref.h5" > "$WORK/ck-ref.log" 2>&1 || { cat "$WORK/ck-ref.log"; fail "SK reference run"; }
+run_glassy 2 $CK -checkpoint "$WORK/sk.ckpt.h5" -checkpoint_interval 0.2 -output "$WORK/ck-int.h5" > "$WORK/ck-a.log" 2>&1 &
+pid=$!
+for _ in $(seq 300); do [ -e "$WORK/sk.ckpt.h5" ] && break; sleep 0.05; done
+pkill -USR1 -f -- "^$GLASSY .*-output $WORK/ck-int.h5"
+rc=0; wait $pid || rc=$?
+[ $rc = 75 ] || { cat "$WORK/ck-a.log"; fail "the SK run stopped by SIGUSR1 exited with $rc, not 75"; }
+run_glassy 3 $CK -checkpoint "$WORK/sk.ckpt.h5" -restart -output "$WORK/ck-int.h5" > "$WORK/ck-b.log" 2>&1 || { cat "$WORK/ck-b.log"; fail "SK restart on 3 ranks"; }
+grep -q "continuing from $WORK/sk.ckpt.h5 at sweep" "$WORK/ck-b.log" || { cat "$WORK/ck-b.log"; fail "the SK restart did not continue from the checkpoint"; }
+for g in /observables /pt /logbins; do
+  "$H5DIFF" "$WORK/ck-ref.h5" "$WORK/ck-int.h5" $g $g > "$WORK/diff" 2>&1 || { head "$WORK/diff"; fail "SK restart: $g differs from the uninterrupted run"; }
+done
+echo "SK: stopped on 2 ranks ($(grep -o 'stopped by signal.*' "$WORK/ck-a.log")), $(grep -o 'continuing from .*' "$WORK/ck-b.log" | sed "s|$WORK/||") on 3 ranks: identical results"
+
 # Bad input.
 bad() { # expected options...
   local want=$1; shift
@@ -49,7 +67,6 @@ bad() { # expected options...
 }
 bad "-N 1: the SK model needs -N between 2 and 65536 spins" -N 1
 bad "-N 0: the SK model needs -N" 
-bad "-checkpoint $WORK/ck.h5: checkpoints are not available for -model sk yet" -N 8 -checkpoint "$WORK/ck.h5"
 bad "the instance couples spins 0..11 but the run has -N 14" -N 14 -couplings_file "$INSTANCES/sk_N12_gaussian.txt"
 printf '0 1 0.5\n2 3 1\n1 0 0.25\n' > "$WORK/twice.txt"
 bad "twice.txt:3: the pair 1 0 is listed twice" -N 4 -couplings_file "$WORK/twice.txt"
