@@ -47,8 +47,8 @@ typedef struct {
 /* Order-independent checksum of a whole replicated array of 1-, 4- or 8-byte elements. */
 uint64_t CheckpointChecksum(const void *data, size_t elsize, size_t n);
 
-/* Write a generation (collective); bytes: the size of the state. */
-PetscErrorCode CheckpointStateWrite(CheckpointState *st, double *bytes);
+/* Write a generation (collective) and report it unless quiet; bytes: the size of the state. */
+PetscErrorCode CheckpointStateWrite(CheckpointState *st, double *bytes, double *seconds);
 /* Restore the newest valid generation, if any (collective). */
 PetscErrorCode CheckpointStateRestore(CheckpointState *st, PetscBool *restored);
 

@@ -5,6 +5,7 @@
 #define GLASSY_H5UTIL_H
 
 #include "glassy.h"
+#include "options.h"
 #include <hdf5.h>
 
 /* Remember the first error (in a local PetscErrorCode e) but keep making every collective call. */
@@ -19,6 +20,9 @@ PetscErrorCode HDF5WriteDoubles(hid_t loc, const char *name, int ndims, const hs
 void           HDF5AttrString(hid_t loc, const char *name, const char *value);
 void           HDF5AttrDouble(hid_t loc, const char *name, double v);
 void           HDF5AttrInt(hid_t loc, const char *name, long long v);
+
+/* Provenance and the run's options as attributes of the results file (both models). */
+void HDF5RunAttributes(hid_t file, const GlassyOptions *o, int ranks);
 
 /* The results file is created collectively as PATH.tmp-PID (tmp receives the name) and, when
  * complete, closed and renamed to PATH by HDF5FinishResults, which reports `e` or any failure

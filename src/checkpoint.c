@@ -127,9 +127,10 @@ static void Directory(const char *path, char *dir, size_t len)
   else snprintf(dir, len, "%.*s", (int)(slash - path), path);
 }
 
-PetscErrorCode CheckpointStateWrite(CheckpointState *st, double *bytes_out)
+PetscErrorCode CheckpointStateWrite(CheckpointState *st, double *bytes_out, double *seconds)
 {
   int    rank, size, ok = 1;
+  double t0 = MPI_Wtime();
   char   tmp[PETSC_MAX_PATH_LEN + 16], prev[PETSC_MAX_PATH_LEN + 16];
   hid_t  fapl, file = -1, grp = -1, xfer, dcpl;
   double bytes = 0;
@@ -210,6 +211,8 @@ PetscErrorCode CheckpointStateWrite(CheckpointState *st, double *bytes_out)
     GlassyCheck(stage == 0, st->comm, "-checkpoint %s: %s (%s); the previous checkpoint is unchanged", st->path, stage == 1 ? "writing the checkpoint failed" : stage == 2 ? "flushing the checkpoint to disk failed" : "renaming the checkpoint into place failed", why);
   }
   *bytes_out = bytes;
+  *seconds   = MPI_Wtime() - t0;
+  if (!st->quiet) PetscCall(PetscPrintf(st->comm, "glassy: checkpoint at sweep %" PetscInt64_FMT ": %.1f MB in %.2f s (%.0f MB/s) -> %s\n", (PetscInt64)*st->scalars[0], bytes / 1e6, *seconds, bytes / 1e6 / *seconds, st->path));
   PetscFunctionReturn(0);
 }
 
@@ -467,15 +470,13 @@ static PetscErrorCode EAState(Simulation *sim, CheckpointState *st)
 PetscErrorCode CheckpointWrite(Simulation *sim)
 {
   CheckpointState st;
-  double          bytes, t0 = MPI_Wtime(), dt;
+  double          bytes, dt;
   PetscFunctionBeginUser;
   PetscCall(EAState(sim, &st));
-  PetscCall(CheckpointStateWrite(&st, &bytes));
-  dt = MPI_Wtime() - t0;
+  PetscCall(CheckpointStateWrite(&st, &bytes, &dt));
   sim->checkpoints++;
   sim->checkpoint_bytes += bytes;
   sim->timer[TIMER_CHECKPOINT] += dt;
-  if (!sim->opt->quiet) PetscCall(PetscPrintf(sim->comm, "glassy: checkpoint at sweep %" PetscInt64_FMT ": %.1f MB in %.2f s (%.0f MB/s) -> %s\n", (PetscInt64)sim->sweep, bytes / 1e6, dt, bytes / 1e6 / dt, sim->opt->checkpoint));
   PetscFunctionReturn(0);
 }
 

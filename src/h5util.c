@@ -1,5 +1,7 @@
 /* Small helpers for writing HDF5 files collectively (see h5util.h). */
 #include "h5util.h"
+#include "config.h"
+#include "build-info.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -88,4 +90,26 @@ PetscErrorCode HDF5FinishResults(MPI_Comm comm, const char *option, const char *
   if (bad && !rank) unlink(tmp);
   GlassyCheck(!bad, comm, "%s %s: writing the results failed%s", option, path, bad == 2 ? " (cannot rename the finished file into place)" : "");
   PetscFunctionReturn(0);
+}
+
+void HDF5RunAttributes(hid_t file, const GlassyOptions *o, int ranks)
+{
+  HDF5AttrString(file, "program", "glassy");
+  HDF5AttrString(file, "version", PACKAGE_VERSION);
+  HDF5AttrString(file, "git_commit", GLASSY_GIT_COMMIT);
+  HDF5AttrString(file, "build_flags", GLASSY_BUILD_FLAGS);
+  HDF5AttrString(file, "options", o->command_line ? o->command_line : "");
+  HDF5AttrInt(file, "mpi_ranks", ranks);
+  HDF5AttrString(file, "model", GlassyModelNames[o->model]);
+  HDF5AttrString(file, "couplings", o->couplings_file[0] ? "file" : GlassyCouplingsNames[o->couplings]);
+  HDF5AttrString(file, "couplings_file", o->couplings_file);
+  HDF5AttrInt(file, "seed", o->seed);
+  HDF5AttrInt(file, "samples", o->samples);
+  HDF5AttrInt(file, "sample_offset", o->sample_offset);
+  HDF5AttrInt(file, "replicas", o->replicas);
+  HDF5AttrString(file, "update", GlassyUpdateNames[o->update]);
+  HDF5AttrInt(file, "equilibration_sweeps", o->equilibration_sweeps);
+  HDF5AttrInt(file, "measurement_sweeps", o->measurement_sweeps);
+  HDF5AttrInt(file, "measure_interval", o->measure_interval);
+  HDF5AttrInt(file, "pt_interval", o->pt_interval);
 }

@@ -2,8 +2,6 @@
  * doc/output.md).  It is written under a temporary name and renamed into place only when it is
  * complete, so a failed or interrupted run never leaves a partial file at -output. */
 #include "simulation.h"
-#include "config.h"
-#include "build-info.h"
 #include "errors.h"
 #include "h5util.h"
 
@@ -61,30 +59,13 @@ static void WriteProvenance(hid_t file, const Simulation *sim, double ps_per_att
 {
   const GlassyOptions *o = sim->opt;
   char                 buf[4096];
-  HDF5AttrString(file, "program", "glassy");
-  HDF5AttrString(file, "version", PACKAGE_VERSION);
-  HDF5AttrString(file, "git_commit", GLASSY_GIT_COMMIT);
-  HDF5AttrString(file, "build_flags", GLASSY_BUILD_FLAGS);
-  HDF5AttrString(file, "options", o->command_line ? o->command_line : "");
-  HDF5AttrInt(file, "mpi_ranks", sim->lat->size);
+  HDF5RunAttributes(file, o, sim->lat->size);
   LatticeGridString(sim->lat->dim, sim->lat->dims, "x", buf, sizeof buf);
   HDF5AttrString(file, "rank_grid", buf);
   HDF5AttrString(file, "kernel", sim->kernel_name);
-  HDF5AttrString(file, "model", GlassyModelNames[o->model]);
   HDF5AttrInt(file, "dim", o->dim);
   HDF5AttrInt(file, "L", o->L);
   HDF5AttrInt(file, "N", sim->lat->N);
-  HDF5AttrString(file, "couplings", o->couplings_file[0] ? "file" : GlassyCouplingsNames[o->couplings]);
-  HDF5AttrString(file, "couplings_file", o->couplings_file);
-  HDF5AttrInt(file, "seed", o->seed);
-  HDF5AttrInt(file, "samples", o->samples);
-  HDF5AttrInt(file, "sample_offset", o->sample_offset);
-  HDF5AttrInt(file, "replicas", o->replicas);
-  HDF5AttrString(file, "update", GlassyUpdateNames[o->update]);
-  HDF5AttrInt(file, "equilibration_sweeps", o->equilibration_sweeps);
-  HDF5AttrInt(file, "measurement_sweeps", o->measurement_sweeps);
-  HDF5AttrInt(file, "measure_interval", o->measure_interval);
-  HDF5AttrInt(file, "pt_interval", o->pt_interval);
   HDF5AttrInt(file, "bins", sim->acc.nbins);
   HDF5AttrInt(file, "measurements", sim->acc.done);
   HDF5AttrDouble(file, "wall_seconds", sim->wall_run);

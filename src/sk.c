@@ -347,15 +347,13 @@ static PetscErrorCode SKState(SK *sk, CheckpointState *st)
 static PetscErrorCode SKCheckpointWrite(SK *sk)
 {
   CheckpointState st;
-  double          bytes, t0 = MPI_Wtime(), dt;
+  double          bytes, dt;
   PetscFunctionBeginUser;
   PetscCall(SKState(sk, &st));
-  PetscCall(CheckpointStateWrite(&st, &bytes));
-  dt = MPI_Wtime() - t0;
+  PetscCall(CheckpointStateWrite(&st, &bytes, &dt));
   sk->checkpoints++;
   sk->checkpoint_bytes += bytes;
   sk->timer_checkpoint += dt;
-  if (!sk->opt->quiet) PetscCall(PetscPrintf(sk->comm, "glassy: checkpoint at sweep %" PetscInt64_FMT ": %.1f MB in %.2f s (%.0f MB/s) -> %s\n", (PetscInt64)sk->sweep, bytes / 1e6, dt, bytes / 1e6 / dt, sk->opt->checkpoint));
   PetscFunctionReturn(0);
 }
 

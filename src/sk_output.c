@@ -1,7 +1,5 @@
 /* Results of an SK run: the same layout as for EA (doc/output.md) with the SK observables and
  * the overlap distribution /observables/pq. */
-#include "config.h"
-#include "build-info.h"
 #include "h5util.h"
 #include "sk.h"
 
@@ -28,25 +26,8 @@ PetscErrorCode SKWrite(SK *sk)
   PetscCall(PetscMalloc2(NSKOBS * (int64_t)S * nT, &mean, NSKOBS * (int64_t)S * nT, &err));
   AccumulatorsAverages(&sk->acc, mean, err);
   PetscCall(HDF5CreateResults(sk->comm, "-output", opt->output, tmp, sizeof tmp, &file));
-  HDF5AttrString(file, "program", "glassy");
-  HDF5AttrString(file, "version", PACKAGE_VERSION);
-  HDF5AttrString(file, "git_commit", GLASSY_GIT_COMMIT);
-  HDF5AttrString(file, "build_flags", GLASSY_BUILD_FLAGS);
-  HDF5AttrString(file, "options", opt->command_line ? opt->command_line : "");
-  HDF5AttrInt(file, "mpi_ranks", sk->size);
-  HDF5AttrString(file, "model", "sk");
+  HDF5RunAttributes(file, opt, sk->size);
   HDF5AttrInt(file, "N", N);
-  HDF5AttrString(file, "couplings", opt->couplings_file[0] ? "file" : GlassyCouplingsNames[opt->couplings]);
-  HDF5AttrString(file, "couplings_file", opt->couplings_file);
-  HDF5AttrInt(file, "seed", opt->seed);
-  HDF5AttrInt(file, "samples", S);
-  HDF5AttrInt(file, "sample_offset", opt->sample_offset);
-  HDF5AttrInt(file, "replicas", sk->R);
-  HDF5AttrString(file, "update", GlassyUpdateNames[opt->update]);
-  HDF5AttrInt(file, "equilibration_sweeps", opt->equilibration_sweeps);
-  HDF5AttrInt(file, "measurement_sweeps", opt->measurement_sweeps);
-  HDF5AttrInt(file, "measure_interval", opt->measure_interval);
-  HDF5AttrInt(file, "pt_interval", opt->pt_interval);
   HDF5AttrInt(file, "bins", sk->acc.nbins);
   HDF5AttrInt(file, "measurements", sk->acc.done);
   HDF5AttrDouble(file, "wall_seconds", sk->wall_run);
