@@ -52,6 +52,15 @@ typedef struct {
   int64_t              checkpoints;
   double               checkpoint_bytes;
   uint64_t             file_checksum;    /* hash of a loaded instance (0 when generated) */
+  /* Integer path, when every coupling is +-kscale (bimodal): signs in a second shared window,
+   * fields H_i = h_i / kscale as exact int16, and acceptance thresholds tabulated per
+   * temperature over the 2N-1 values of s_i H_i. */
+  PetscBool            intpath;
+  double               kscale;
+  MPI_Win              win_sign;
+  const signed char   *Ksign;            /* [nmat][N][N] */
+  int16_t             *hint;             /* [ncopies][N] */
+  uint64_t            *ithr;             /* [nT][2N-1] */
 } SK;
 
 PetscErrorCode SKCreate(MPI_Comm comm, const GlassyOptions *opt, SK **sk);

@@ -21,6 +21,9 @@ PetscErrorCode SignalsInstall(void)
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESTART;
   for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) PetscCheck(sigaction(sigs[i], &sa, NULL) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "cannot install the handler for signal %d", sigs[i]);
+  /* A closed pipe (glassy | head) ends the program quietly, as for any Unix tool, instead of
+   * PETSc's crash report. */
+  signal(SIGPIPE, SIG_DFL);
   PetscFunctionReturn(0);
 }
 

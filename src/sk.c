@@ -40,6 +40,20 @@ static void SKFields(const SK *sk, int c)
   }
 }
 
+/* Integer fields H_i = sum_j sign(K_ij) s_j of a local copy (integer path), exact. */
+static void SKFieldsInt(const SK *sk, int c)
+{
+  const int          N = sk->N, g = sk->first + c;
+  const signed char *Ks = sk->Ksign + (int64_t)(sk->nmat == 1 ? 0 : CopySample(sk, g)) * N * N;
+  const signed char *s  = sk->spins + (int64_t)c * N;
+  int16_t           *H  = sk->hint + (int64_t)c * N;
+  for (int i = 0; i < N; i++) {
+    int sum = 0;
+    for (int j = 0; j < N; j++) sum += Ks[(int64_t)i * N + j] * s[j];
+    H[i] = (int16_t)sum;
+  }
+}
+
 PetscErrorCode SKCreate(MPI_Comm comm, const GlassyOptions *opt, SK **out)
 {
   SK *sk;
@@ -71,6 +85,7 @@ PetscErrorCode SKCreate(MPI_Comm comm, const GlassyOptions *opt, SK **out)
   sk->ncopies = sk->counts[sk->rank];
   PetscCall(PetscMalloc1((int64_t)sk->ncopies * sk->N + 1, &sk->spins));
   PetscCall(PetscMalloc1((int64_t)sk->ncopies * sk->N + 1, &sk->fields));
+  if (sk->intpath) PetscCall(PetscMalloc1((int64_t)sk->ncopies * sk->N + 1, &sk->hint));
   for (int c = 0; c < sk->ncopies; c++) {
     const int    g = sk->first + c;
     const RngKey key = RngKeyMake(sk->seed, (uint32_t)(sk->first_sample + CopySample(sk, g)));
@@ -78,10 +93,16 @@ PetscErrorCode SKCreate(MPI_Comm comm, const GlassyOptions *opt, SK **out)
       philox4x32_ctr_t r = RngDraw(key, (uint32_t)(i >> 2), 0, (uint32_t)(CopyReplica(sk, g) * sk->nT + CopyIndex(sk, g)), RNG_INIT, 1);
       for (int k = 0; k < 4 && i + k < sk->N; k++) sk->spins[(int64_t)c * sk->N + i + k] = (r.v[k] & 1u) ? -1 : 1;
     }
-    SKFields(sk, c);
+    if (sk->intpath) SKFieldsInt(sk, c);
+    else SKFields(sk, c);
   }
   PetscCall(PetscMalloc1(sk->nT, &sk->beta));
   for (int t = 0; t < sk->nT; t++) sk->beta[t] = 1.0 / opt->temperatures[t];
+  if (sk->intpath) { /* thresholds of a flip with s_i H_i = x: dE = 2 kscale x */
+    PetscCall(PetscMalloc1((int64_t)sk->nT * (2 * sk->N - 1), &sk->ithr));
+    for (int t = 0; t < sk->nT; t++)
+      for (int x = -(sk->N - 1); x <= sk->N - 1; x++) sk->ithr[(int64_t)t * (2 * sk->N - 1) + x + sk->N - 1] = RngThreshold(SweepAcceptance(opt->update, sk->beta[t], 2.0 * sk->kscale * x));
+  }
   PetscCall(PetscMalloc1(sk->C, &sk->temp_of));
   PetscCall(PetscMalloc1(sk->C, &sk->copy_at));
   for (int g = 0; g < sk->C; g++) {
@@ -107,6 +128,9 @@ PetscErrorCode SKDestroy(SK **skp)
   if (!sk) PetscFunctionReturn(0);
   PetscCall(AccumulatorsDestroy(&sk->acc));
   PetscCallMPI(MPI_Win_free(&sk->win));
+  if (sk->intpath) PetscCallMPI(MPI_Win_free(&sk->win_sign));
+  PetscCall(PetscFree(sk->hint));
+  PetscCall(PetscFree(sk->ithr));
   PetscCallMPI(MPI_Comm_free(&sk->node));
   PetscCallMPI(MPI_Comm_free(&sk->comm));
   PetscCall(PetscFree2(sk->counts, sk->displs));
@@ -133,6 +157,50 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void SKAddRo
   int j = 0;
   for (; j + 8 <= N; j += 8) *(SKVector *)(h + j) += f * *(const SKVector *)(Ki + j);
   for (; j < N; j++) h[j] += f * Ki[j];
+}
+
+/* H += f sign(K_i) for the integer path: 32 int16 fields per vector, signs widened from int8. */
+typedef int16_t     SKVectorH __attribute__((vector_size(64), aligned(2)));
+typedef signed char SKVectorS __attribute__((vector_size(32), aligned(1)));
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) static void SKAddSigns(int16_t *restrict H, const signed char *restrict Si, int16_t f, int N)
+{
+  int j = 0;
+  for (; j + 32 <= N; j += 32) *(SKVectorH *)(H + j) += f * __builtin_convertvector(*(const SKVectorS *)(Si + j), SKVectorH);
+  for (; j < N; j++) H[j] = (int16_t)(H[j] + f * Si[j]);
+}
+
+/* The integer path of SKSweepBlock: the same visiting order and random numbers, exact fields and
+ * tabulated thresholds. */
+static PetscErrorCode SKSweepBlockInt(SK *sk, int c0, int c1)
+{
+  const int          N = sk->N, nc = c1 - c0, nx = 2 * N - 1;
+  const signed char *Ks = sk->Ksign + (int64_t)(sk->nmat == 1 ? 0 : CopySample(sk, sk->first + c0)) * N * N;
+  const uint64_t   **thr;
+  RngKey            *key;
+  uint32_t          *slot;
+  philox4x32_ctr_t  *r;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc4(nc, &thr, nc, &key, nc, &slot, nc, &r));
+  for (int c = 0; c < nc; c++) {
+    const int g = sk->first + c0 + c;
+    thr[c]      = sk->ithr + (int64_t)sk->temp_of[g] * nx + (N - 1);
+    key[c]      = RngKeyMake(sk->seed, (uint32_t)(sk->first_sample + CopySample(sk, g)));
+    slot[c]     = (uint32_t)(CopyReplica(sk, g) * sk->nT + CopyIndex(sk, g));
+  }
+  for (int i = 0; i < N; i++) {
+    const signed char *Si = Ks + (int64_t)i * N;
+    for (int c = 0; c < nc; c++) {
+      signed char *s = sk->spins + (int64_t)(c0 + c) * N;
+      int16_t     *H = sk->hint + (int64_t)(c0 + c) * N;
+      if ((i & 3) == 0) r[c] = RngDraw(key[c], (uint32_t)(i >> 2), (uint32_t)sk->sweep, slot[c], RNG_UPDATE_LANE, 1);
+      if ((uint64_t)r[c].v[i & 3] >= thr[c][s[i] * H[i]]) continue;
+      s[i] = (signed char)-s[i];
+      SKAddSigns(H, Si, (int16_t)(2 * s[i]), N);
+    }
+  }
+  PetscCall(PetscFree4(thr, key, slot, r));
+  PetscFunctionReturn(0);
 }
 
 /* One sweep of the local copies c0 .. c1-1, which share one coupling matrix.  Each copy visits
@@ -183,10 +251,17 @@ static PetscErrorCode SKEnergies(SK *sk)
   PetscCall(PetscMalloc1(sk->ncopies + 1, &mine));
   for (int c = 0; c < sk->ncopies; c++) {
     const signed char *s = sk->spins + (int64_t)c * sk->N;
-    const double      *h = sk->fields + (int64_t)c * sk->N;
-    double             e = 0;
-    for (int i = 0; i < sk->N; i++) e += s[i] * h[i];
-    mine[c] = -0.5 * e;
+    if (sk->intpath) { /* exact: an integer times kscale */
+      const int16_t *H = sk->hint + (int64_t)c * sk->N;
+      int64_t        e = 0;
+      for (int i = 0; i < sk->N; i++) e += s[i] * H[i];
+      mine[c] = -0.5 * sk->kscale * (double)e;
+    } else {
+      const double *h = sk->fields + (int64_t)c * sk->N;
+      double        e = 0;
+      for (int i = 0; i < sk->N; i++) e += s[i] * h[i];
+      mine[c] = -0.5 * e;
+    }
   }
   PetscCallMPI(MPI_Allgatherv(mine, sk->ncopies, MPI_DOUBLE, sk->energy, sk->counts, sk->displs, MPI_DOUBLE, sk->comm));
   PetscCall(PetscFree(mine));
@@ -308,6 +383,14 @@ static uint64_t SKSpinsChecksum(void *ctx)
   return sum;
 }
 
+static uint64_t SKIntFieldsChecksum(void *ctx)
+{
+  const SK *sk = (const SK *)ctx;
+  uint64_t  sum = 0;
+  for (int64_t k = 0; k < (int64_t)sk->ncopies * sk->N; k++) sum += HashElement((uint64_t)((int64_t)sk->first * sk->N + k), (uint64_t)(uint16_t)sk->hint[k]);
+  return sum;
+}
+
 static uint64_t SKFieldsChecksum(void *ctx)
 {
   const SK *sk = (const SK *)ctx;
@@ -337,7 +420,8 @@ static PetscErrorCode SKState(SK *sk, CheckpointState *st)
   st->scalar_names[3] = "measurements_done"; st->scalars[3] = &a->done;
   st->nscalars        = 4;
   st->datasets[st->ndatasets++] = (CheckpointDataset){.name = "spins", .memtype = H5T_NATIVE_SCHAR, .filetype = H5T_STD_I8LE, .data = sk->spins, .ndims = 2, .dims = {(hsize_t)sk->C, (hsize_t)sk->N}, .spaces = SKRowSpaces, .checksum = SKSpinsChecksum, .ctx = sk};
-  st->datasets[st->ndatasets++] = (CheckpointDataset){.name = "fields", .memtype = H5T_NATIVE_DOUBLE, .filetype = H5T_IEEE_F64LE, .data = sk->fields, .ndims = 2, .dims = {(hsize_t)sk->C, (hsize_t)sk->N}, .spaces = SKRowSpaces, .checksum = SKFieldsChecksum, .ctx = sk};
+  if (sk->intpath) st->datasets[st->ndatasets++] = (CheckpointDataset){.name = "int_fields", .memtype = H5T_NATIVE_INT16, .filetype = H5T_STD_I16LE, .data = sk->hint, .ndims = 2, .dims = {(hsize_t)sk->C, (hsize_t)sk->N}, .spaces = SKRowSpaces, .checksum = SKIntFieldsChecksum, .ctx = sk};
+  else st->datasets[st->ndatasets++] = (CheckpointDataset){.name = "fields", .memtype = H5T_NATIVE_DOUBLE, .filetype = H5T_IEEE_F64LE, .data = sk->fields, .ndims = 2, .dims = {(hsize_t)sk->C, (hsize_t)sk->N}, .spaces = SKRowSpaces, .checksum = SKFieldsChecksum, .ctx = sk};
   st->datasets[st->ndatasets++] = (CheckpointDataset){.name = "temp_of", .memtype = H5T_NATIVE_INT, .filetype = H5T_STD_I32LE, .data = sk->temp_of, .ndims = 1, .dims = {(hsize_t)sk->C}};
   st->datasets[st->ndatasets++] = (CheckpointDataset){.name = "copy_at", .memtype = H5T_NATIVE_INT, .filetype = H5T_STD_I32LE, .data = sk->copy_at, .ndims = 1, .dims = {(hsize_t)sk->C}};
   st->datasets[st->ndatasets++] = (CheckpointDataset){.name = "swap_accepts", .memtype = H5T_NATIVE_INT64, .filetype = H5T_STD_I64LE, .data = sk->swap_accepts, .ndims = 2, .dims = {(hsize_t)sk->S, (hsize_t)(sk->nT > 1 ? sk->nT - 1 : 1)}};
@@ -382,11 +466,12 @@ PetscErrorCode SKRun(SK *sk)
     for (int c0 = 0; c0 < sk->ncopies;) { /* blocks of local copies that share a matrix */
       int c1 = c0 + 1;
       while (c1 < sk->ncopies && (sk->nmat == 1 || CopySample(sk, sk->first + c1) == CopySample(sk, sk->first + c0))) c1++;
-      PetscCall(SKSweepBlock(sk, c0, c1));
+      if (sk->intpath) PetscCall(SKSweepBlockInt(sk, c0, c1));
+      else PetscCall(SKSweepBlock(sk, c0, c1));
       c0 = c1;
     }
     sk->sweep++;
-    if (sk->sweep % 64 == 0) /* bound the rounding drift of the incremental fields */
+    if (!sk->intpath && sk->sweep % 64 == 0) /* bound the rounding drift of the incremental fields */
       for (int c = 0; c < sk->ncopies; c++) SKFields(sk, c);
     sk->timer_sweep += MPI_Wtime() - t0;
     if (sk->sweep % opt->measure_interval == 0) {

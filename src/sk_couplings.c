@@ -113,6 +113,33 @@ PetscErrorCode SKCouplingsCreate(SK *sk)
     PetscCall(PetscFree(K));
   }
   PetscCallMPI(MPI_Win_fence(0, sk->win));
+
+  /* Are all couplings +-c?  Then the integer path applies (fields fit int16 for N < 32768). */
+  {
+    const double c = fabs(base[1]);
+    int          all = N < 32768 && c > 0, agree;
+    for (int64_t k = 0; k < (int64_t)sk->nmat * NN && all; k++) {
+      const int64_t r = k % NN;
+      if (r / N != r % N && fabs(base[k]) != c) all = 0;
+    }
+    PetscCallMPI(MPI_Allreduce(&all, &agree, 1, MPI_INT, MPI_MIN, sk->comm));
+    sk->intpath = agree ? PETSC_TRUE : PETSC_FALSE;
+    sk->kscale  = c;
+  }
+  if (sk->intpath) {
+    signed char *sbase;
+    PetscCallMPI(MPI_Win_allocate_shared(nrank == 0 ? (MPI_Aint)(sk->nmat * NN) : 0, 1, MPI_INFO_NULL, sk->node, &sbase, &sk->win_sign));
+    PetscCallMPI(MPI_Win_shared_query(sk->win_sign, 0, &size, &disp, &sbase));
+    PetscCallMPI(MPI_Win_fence(0, sk->win_sign));
+    for (int64_t row = nrank; row < (int64_t)sk->nmat * N; row += nsize)
+      for (int j = 0; j < N; j++) {
+        const double k = base[row * N + j];
+        sbase[row * N + j] = k > 0 ? 1 : (k < 0 ? -1 : 0);
+      }
+    PetscCallMPI(MPI_Win_fence(0, sk->win_sign));
+    sk->Ksign = sbase;
+    sk->matrix_bytes += (double)sk->nmat * NN;
+  }
   PetscFunctionReturn(0);
 }
 

@@ -28,6 +28,7 @@ PetscErrorCode SKWrite(SK *sk)
   PetscCall(HDF5CreateResults(sk->comm, "-output", opt->output, tmp, sizeof tmp, &file));
   HDF5RunAttributes(file, opt, sk->size);
   HDF5AttrInt(file, "N", N);
+  HDF5AttrString(file, "fields", sk->intpath ? "integer" : "double");
   HDF5AttrInt(file, "bins", sk->acc.nbins);
   HDF5AttrInt(file, "measurements", sk->acc.done);
   HDF5AttrDouble(file, "wall_seconds", sk->wall_run);

@@ -17,8 +17,10 @@ exact() { # name instance N ranks options...
 exact sk12-gaussian-metropolis sk_N12_gaussian.txt 12 1
 exact sk16-bimodal-heatbath sk_N16_bimodal.txt 16 2 -update heatbath -seed 3 -replicas 3
 
-# Identical on 1, 2 and 4 ranks (generated couplings, several samples, three replicas).
-ID="-model sk -N 40 -samples 3 -replicas 3 -ntemps 5 -tmin 0.4 -tmax 1.5 -equilibration_sweeps 300 -measurement_sweeps 600 -measure_interval 3 -pt_interval 2 -couplings gaussian -seed 8 -quiet"
+# Identical on 1, 2 and 4 ranks (generated couplings, several samples, three replicas), for the
+# double-precision path (Gaussian) and the integer path (+-1 couplings).
+for couplings in gaussian bimodal; do
+ID="-model sk -N 40 -samples 3 -replicas 3 -ntemps 5 -tmin 0.4 -tmax 1.5 -equilibration_sweeps 300 -measurement_sweeps 600 -measure_interval 3 -pt_interval 2 -couplings $couplings -seed 8 -quiet"
 for n in 1 2 4; do
   run_glassy $n $ID -output "$WORK/id-$n.h5" > "$WORK/id-$n.log" 2>&1 || { cat "$WORK/id-$n.log"; fail "SK on $n ranks"; }
 done
@@ -36,11 +38,14 @@ assert np.allclose(pq.sum(axis=2), 1.0), "P(q) is not normalised"
 assert np.allclose(pq, pq[:, :, ::-1], atol=0.2), "P(q) is far from symmetric"
 assert f["pt/swap_acceptance"][...].mean() > 0.05
 PY
-echo "SK: identical on 1, 2 and 4 ranks"
+echo "SK ($couplings): identical on 1, 2 and 4 ranks"
+done
 
 # Checkpoints: stop a 2-rank run with SIGUSR1 after its first checkpoint, continue on 3 ranks,
-# and compare with the uninterrupted run.
-CK="-model sk -N 64 -samples 8 -replicas 2 -ntemps 8 -tmin 0.4 -tmax 1.5 -equilibration_sweeps 20000 -measurement_sweeps 20000 -measure_interval 4 -pt_interval 4 -couplings gaussian -seed 12 -quiet"
+# and compare with the uninterrupted run (both paths).
+for couplings in gaussian bimodal; do
+rm -f "$WORK"/sk.ckpt.h5*
+CK="-model sk -N 64 -samples 8 -replicas 2 -ntemps 8 -tmin 0.4 -tmax 1.5 -equilibration_sweeps 20000 -measurement_sweeps 20000 -measure_interval 4 -pt_interval 4 -couplings $couplings -seed 12 -quiet"
 run_glassy 2 $CK -output "$WORK/ck-ref.h5" > "$WORK/ck-ref.log" 2>&1 || { cat "$WORK/ck-ref.log"; fail "SK reference run"; }
 run_glassy 2 $CK -checkpoint "$WORK/sk.ckpt.h5" -checkpoint_interval 0.2 -output "$WORK/ck-int.h5" > "$WORK/ck-a.log" 2>&1 &
 pid=$!
@@ -53,7 +58,8 @@ grep -q "continuing from $WORK/sk.ckpt.h5 at sweep" "$WORK/ck-b.log" || { cat "$
 for g in /observables /pt /logbins; do
   "$H5DIFF" "$WORK/ck-ref.h5" "$WORK/ck-int.h5" $g $g > "$WORK/diff" 2>&1 || { head "$WORK/diff"; fail "SK restart: $g differs from the uninterrupted run"; }
 done
-echo "SK: stopped on 2 ranks ($(grep -o 'stopped by signal.*' "$WORK/ck-a.log")), $(grep -o 'continuing from .*' "$WORK/ck-b.log" | sed "s|$WORK/||") on 3 ranks: identical results"
+echo "SK ($couplings): stopped on 2 ranks ($(grep -o 'stopped by signal.*' "$WORK/ck-a.log")), $(grep -o 'continuing from .*' "$WORK/ck-b.log" | sed "s|$WORK/||") on 3 ranks: identical results"
+done
 
 # Bad input.
 bad() { # expected options...
