@@ -21,6 +21,9 @@ void           HDF5AttrString(hid_t loc, const char *name, const char *value);
 void           HDF5AttrDouble(hid_t loc, const char *name, double v);
 void           HDF5AttrInt(hid_t loc, const char *name, long long v);
 
+/* Group /pt: swap_acceptance [samples][nT-1] (the caller's fractions) and tempering_steps. */
+PetscErrorCode HDF5WriteTempering(hid_t file, const double *acceptance, int samples, int nT, int64_t steps, int rank);
+
 /* Provenance and the run's options as attributes of the results file (both models). */
 void HDF5RunAttributes(hid_t file, const GlassyOptions *o, int ranks);
 

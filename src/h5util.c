@@ -113,3 +113,17 @@ void HDF5RunAttributes(hid_t file, const GlassyOptions *o, int ranks)
   HDF5AttrInt(file, "measure_interval", o->measure_interval);
   HDF5AttrInt(file, "pt_interval", o->pt_interval);
 }
+
+PetscErrorCode HDF5WriteTempering(hid_t file, const double *acceptance, int samples, int nT, int64_t steps, int rank)
+{
+  const int      np = nT > 1 ? nT - 1 : 0;
+  hsize_t        dims[2] = {(hsize_t)samples, (hsize_t)np};
+  hid_t          grp = H5Gcreate2(file, "pt", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  PetscErrorCode e;
+  PetscFunctionBeginUser;
+  e = HDF5WriteDoubles(grp, "swap_acceptance", 2, dims, acceptance, rank, "fraction of accepted swaps between temperatures t and t+1, over all tempering steps and replicas");
+  HDF5AttrInt(grp, "tempering_steps", steps);
+  H5Gclose(grp);
+  PetscCall(e);
+  PetscFunctionReturn(0);
+}

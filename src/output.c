@@ -140,18 +140,14 @@ PetscErrorCode OutputWrite(Simulation *sim)
   }
   H5Gclose(grp);
 
-  grp = H5Gcreate2(file, "pt", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   {
     const int np = nT > 1 ? nT - 1 : 0;
-    hsize_t   dims[2] = {(hsize_t)S, (hsize_t)np};
     PetscCall(PetscMalloc1((int64_t)S * np + 1, &buf));
     for (int l = 0; l < S; l++)
       for (int t = 0; t < np; t++) buf[l * np + t] = sim->swap_attempts ? (double)sim->swap_accepts[(int64_t)t * sim->lanes + l] / ((double)sim->swap_attempts * sim->R) : NAN;
-    HDF5_KEEP(HDF5WriteDoubles(grp, "swap_acceptance", 2, dims, buf, rank, "fraction of accepted swaps between temperatures t and t+1, over all tempering steps and replicas"));
-    HDF5AttrInt(grp, "tempering_steps", sim->pt_steps);
+    HDF5_KEEP(HDF5WriteTempering(file, buf, S, nT, sim->pt_steps, rank));
     PetscCall(PetscFree(buf));
   }
-  H5Gclose(grp);
 
   HDF5_KEEP(AccumulatorsWriteWindows(&sim->acc, file, ObservableNames, ObservableDescriptions, sim->sweep, rank));
 

@@ -59,18 +59,14 @@ PetscErrorCode SKWrite(SK *sk)
     PetscCall(PetscFree(buf));
   }
   H5Gclose(grp);
-  grp = H5Gcreate2(file, "pt", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   {
     const int np = nT > 1 ? nT - 1 : 0;
-    hsize_t   dims[2] = {(hsize_t)S, (hsize_t)np};
     PetscCall(PetscMalloc1((int64_t)S * np + 1, &buf));
     for (int s = 0; s < S; s++)
       for (int t = 0; t < np; t++) buf[s * np + t] = sk->swap_attempts ? (double)sk->swap_accepts[(int64_t)s * np + t] / ((double)sk->swap_attempts * sk->R) : NAN;
-    HDF5_KEEP(HDF5WriteDoubles(grp, "swap_acceptance", 2, dims, buf, rank, "fraction of accepted swaps between temperatures t and t+1, over all tempering steps and replicas"));
-    HDF5AttrInt(grp, "tempering_steps", sk->pt_steps);
+    HDF5_KEEP(HDF5WriteTempering(file, buf, S, nT, sk->pt_steps, rank));
     PetscCall(PetscFree(buf));
   }
-  H5Gclose(grp);
   HDF5_KEEP(AccumulatorsWriteWindows(&sk->acc, file, SKObservableNames, SKObservableDescriptions, sk->sweep, rank));
   PetscCall(PetscFree2(mean, err));
   PetscCall(HDF5FinishResults(sk->comm, "-output", opt->output, tmp, file, e));
