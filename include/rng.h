@@ -36,6 +36,11 @@ static inline philox4x32_ctr_t RngDraw(RngKey key, uint32_t c0, uint32_t c1, uin
   return philox4x32(c, key);
 }
 
+/* n draws at once, vectorised across draws: draw d has key {k0[d], k1[d]} and counter
+ * {c0[d], c1, c2[d], (purpose << 24) | round}; its four outputs go to out[4d .. 4d+3], equal to
+ * RngDraw's. */
+void RngDrawMany(int n, const uint32_t *k0, const uint32_t *k1, const uint32_t *c0, const uint32_t *c2, uint32_t c1, uint32_t purpose, uint32_t round, uint32_t *out);
+
 /* Two 64-bit random words from one draw. */
 static inline void RngWords2(RngKey key, uint32_t c0, uint32_t c1, uint32_t c2, uint32_t purpose, uint32_t round, uint64_t w[2])
 {

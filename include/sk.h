@@ -28,15 +28,16 @@ typedef struct {
   int                  N, S, R, nT, C;   /* spins, samples, replicas, temperatures, copies */
   int                  nmat;             /* coupling matrices: S, or 1 for a loaded instance */
   int                  Wn;               /* 64-bit words of a packed spin vector */
+  int                  ld;               /* row stride of the matrices and the fields, >= N (see SKStride) */
   MPI_Win              win;              /* shared window holding the matrices */
-  const double        *K;                /* [nmat][N][N], zero diagonal */
+  const double        *K;                /* [nmat][N][ld], zero diagonal */
   double               matrix_bytes;
   uint32_t             seed;
   int64_t              first_sample;
   int                  first, ncopies;   /* this rank's copies: first .. first+ncopies-1 */
   int                 *counts, *displs;  /* copies per rank, for gathers */
   signed char         *spins;            /* [ncopies][N] */
-  double              *fields;           /* [ncopies][N] */
+  double              *fields;           /* [ncopies][ld] */
   double              *beta;             /* [nT] */
   int                 *temp_of;          /* [C] temperature index of each copy */
   int                 *copy_at;          /* [S][R][nT] copy at each temperature */
@@ -52,16 +53,27 @@ typedef struct {
   int64_t              checkpoints;
   double               checkpoint_bytes;
   uint64_t             file_checksum;    /* hash of a loaded instance (0 when generated) */
-  /* Integer path, when every coupling is +-kscale (bimodal): signs in a second shared window,
-   * fields H_i = h_i / kscale as exact int16, and acceptance thresholds tabulated per
-   * temperature over the 2N-1 values of s_i H_i. */
+  /* Integer path, when every coupling is +-kscale (bimodal): the signs as bits in a second shared
+   * window, so that H_i = h_i / kscale = (N-1) - 2 popcount(signs_i XOR spins) is exact and
+   * cheap; acceptance thresholds tabulated per temperature over the 2N-1 values of s_i H_i.  The
+   * fields hint are a function of the spins: kept by the reference kernel, recomputed when
+   * needed (hint_valid) after the popcount kernel, and not checkpointed. */
   PetscBool            intpath;
   double               kscale;
-  MPI_Win              win_sign;
-  const signed char   *Ksign;            /* [nmat][N][N] */
-  int16_t             *hint;             /* [ncopies][N] */
+  MPI_Win              win_bits;
+  const uint64_t      *Kbits;            /* [nmat][N][Wn], bit j of row i set when K_ij < 0 */
+  int16_t             *hint;             /* [ncopies][ld] */
+  PetscBool            hint_valid;
   uint64_t            *ithr;             /* [nT][2N-1] */
 } SK;
+
+/* Sweep kernels (sk_sweep.c): one sweep of the local copies c0 .. c1-1, which share a coupling
+ * matrix, with the reference or the blocked kernel (-kernel); and the fields of local copy c
+ * computed from scratch. */
+PetscErrorCode SKSweep(SK *sk, int c0, int c1);
+void           SKFieldsCompute(SK *sk, int c);
+/* Integer path: make hint current if the last sweep left it stale. */
+void           SKIntFieldsEnsure(SK *sk);
 
 PetscErrorCode SKCreate(MPI_Comm comm, const GlassyOptions *opt, SK **sk);
 PetscErrorCode SKDestroy(SK **sk);

@@ -25,35 +25,6 @@ static inline int CopySample(const SK *sk, int g) { return g / (sk->R * sk->nT);
 static inline int CopyReplica(const SK *sk, int g) { return (g / sk->nT) % sk->R; }
 static inline int CopyIndex(const SK *sk, int g) { return g % sk->nT; }
 
-/* Fields h_i = sum_j K_ij s_j of a local copy, from scratch. */
-static void SKFields(const SK *sk, int c)
-{
-  const int         N = sk->N, g = sk->first + c;
-  const double     *K = sk->K + (int64_t)(sk->nmat == 1 ? 0 : CopySample(sk, g)) * N * N;
-  const signed char *s = sk->spins + (int64_t)c * N;
-  double           *h = sk->fields + (int64_t)c * N;
-  for (int i = 0; i < N; i++) {
-    const double *Ki = K + (int64_t)i * N;
-    double        sum = 0;
-    for (int j = 0; j < N; j++) sum += Ki[j] * s[j];
-    h[i] = sum;
-  }
-}
-
-/* Integer fields H_i = sum_j sign(K_ij) s_j of a local copy (integer path), exact. */
-static void SKFieldsInt(const SK *sk, int c)
-{
-  const int          N = sk->N, g = sk->first + c;
-  const signed char *Ks = sk->Ksign + (int64_t)(sk->nmat == 1 ? 0 : CopySample(sk, g)) * N * N;
-  const signed char *s  = sk->spins + (int64_t)c * N;
-  int16_t           *H  = sk->hint + (int64_t)c * N;
-  for (int i = 0; i < N; i++) {
-    int sum = 0;
-    for (int j = 0; j < N; j++) sum += Ks[(int64_t)i * N + j] * s[j];
-    H[i] = (int16_t)sum;
-  }
-}
-
 PetscErrorCode SKCreate(MPI_Comm comm, const GlassyOptions *opt, SK **out)
 {
   SK *sk;
@@ -84,8 +55,8 @@ PetscErrorCode SKCreate(MPI_Comm comm, const GlassyOptions *opt, SK **out)
   sk->first   = sk->displs[sk->rank];
   sk->ncopies = sk->counts[sk->rank];
   PetscCall(PetscMalloc1((int64_t)sk->ncopies * sk->N + 1, &sk->spins));
-  PetscCall(PetscMalloc1((int64_t)sk->ncopies * sk->N + 1, &sk->fields));
-  if (sk->intpath) PetscCall(PetscMalloc1((int64_t)sk->ncopies * sk->N + 1, &sk->hint));
+  PetscCall(PetscCalloc1((int64_t)sk->ncopies * sk->ld + 1, &sk->fields));
+  if (sk->intpath) PetscCall(PetscCalloc1((int64_t)sk->ncopies * sk->ld + 1, &sk->hint));
   for (int c = 0; c < sk->ncopies; c++) {
     const int    g = sk->first + c;
     const RngKey key = RngKeyMake(sk->seed, (uint32_t)(sk->first_sample + CopySample(sk, g)));
@@ -93,8 +64,8 @@ PetscErrorCode SKCreate(MPI_Comm comm, const GlassyOptions *opt, SK **out)
       philox4x32_ctr_t r = RngDraw(key, (uint32_t)(i >> 2), 0, (uint32_t)(CopyReplica(sk, g) * sk->nT + CopyIndex(sk, g)), RNG_INIT, 1);
       for (int k = 0; k < 4 && i + k < sk->N; k++) sk->spins[(int64_t)c * sk->N + i + k] = (r.v[k] & 1u) ? -1 : 1;
     }
-    if (sk->intpath) SKFieldsInt(sk, c);
-    else SKFields(sk, c);
+    SKFieldsCompute(sk, c);
+    sk->hint_valid = PETSC_TRUE;
   }
   PetscCall(PetscMalloc1(sk->nT, &sk->beta));
   for (int t = 0; t < sk->nT; t++) sk->beta[t] = 1.0 / opt->temperatures[t];
@@ -128,7 +99,7 @@ PetscErrorCode SKDestroy(SK **skp)
   if (!sk) PetscFunctionReturn(0);
   PetscCall(AccumulatorsDestroy(&sk->acc));
   PetscCallMPI(MPI_Win_free(&sk->win));
-  if (sk->intpath) PetscCallMPI(MPI_Win_free(&sk->win_sign));
+  if (sk->intpath) PetscCallMPI(MPI_Win_free(&sk->win_bits));
   PetscCall(PetscFree(sk->hint));
   PetscCall(PetscFree(sk->ithr));
   PetscCallMPI(MPI_Comm_free(&sk->node));
@@ -147,117 +118,22 @@ PetscErrorCode SKDestroy(SK **skp)
   PetscFunctionReturn(0);
 }
 
-/* h += f K_i: the O(N) cost of an accepted flip, written with explicit 8-double vectors (gcc -O2
- * does not vectorise the plain loop).  The fields and the matrix never overlap.  Clones for
- * AVX-512 and AVX2 are chosen at run time; the build uses -ffp-contract=off, so every clone rounds
- * the same way and results do not depend on the CPU. */
-typedef double SKVector __attribute__((vector_size(64), aligned(8)));
-__attribute__((target_clones("avx512f", "avx2", "default"))) static void SKAddRow(double *restrict h, const double *restrict Ki, double f, int N)
-{
-  int j = 0;
-  for (; j + 8 <= N; j += 8) *(SKVector *)(h + j) += f * *(const SKVector *)(Ki + j);
-  for (; j < N; j++) h[j] += f * Ki[j];
-}
-
-/* H += f sign(K_i) for the integer path: 32 int16 fields per vector, signs widened from int8. */
-typedef int16_t     SKVectorH __attribute__((vector_size(64), aligned(2)));
-typedef signed char SKVectorS __attribute__((vector_size(32), aligned(1)));
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) static void SKAddSigns(int16_t *restrict H, const signed char *restrict Si, int16_t f, int N)
-{
-  int j = 0;
-  for (; j + 32 <= N; j += 32) *(SKVectorH *)(H + j) += f * __builtin_convertvector(*(const SKVectorS *)(Si + j), SKVectorH);
-  for (; j < N; j++) H[j] = (int16_t)(H[j] + f * Si[j]);
-}
-
-/* The integer path of SKSweepBlock: the same visiting order and random numbers, exact fields and
- * tabulated thresholds. */
-static PetscErrorCode SKSweepBlockInt(SK *sk, int c0, int c1)
-{
-  const int          N = sk->N, nc = c1 - c0, nx = 2 * N - 1;
-  const signed char *Ks = sk->Ksign + (int64_t)(sk->nmat == 1 ? 0 : CopySample(sk, sk->first + c0)) * N * N;
-  const uint64_t   **thr;
-  RngKey            *key;
-  uint32_t          *slot;
-  philox4x32_ctr_t  *r;
-
-  PetscFunctionBeginUser;
-  PetscCall(PetscMalloc4(nc, &thr, nc, &key, nc, &slot, nc, &r));
-  for (int c = 0; c < nc; c++) {
-    const int g = sk->first + c0 + c;
-    thr[c]      = sk->ithr + (int64_t)sk->temp_of[g] * nx + (N - 1);
-    key[c]      = RngKeyMake(sk->seed, (uint32_t)(sk->first_sample + CopySample(sk, g)));
-    slot[c]     = (uint32_t)(CopyReplica(sk, g) * sk->nT + CopyIndex(sk, g));
-  }
-  for (int i = 0; i < N; i++) {
-    const signed char *Si = Ks + (int64_t)i * N;
-    for (int c = 0; c < nc; c++) {
-      signed char *s = sk->spins + (int64_t)(c0 + c) * N;
-      int16_t     *H = sk->hint + (int64_t)(c0 + c) * N;
-      if ((i & 3) == 0) r[c] = RngDraw(key[c], (uint32_t)(i >> 2), (uint32_t)sk->sweep, slot[c], RNG_UPDATE_LANE, 1);
-      if ((uint64_t)r[c].v[i & 3] >= thr[c][s[i] * H[i]]) continue;
-      s[i] = (signed char)-s[i];
-      SKAddSigns(H, Si, (int16_t)(2 * s[i]), N);
-    }
-  }
-  PetscCall(PetscFree4(thr, key, slot, r));
-  PetscFunctionReturn(0);
-}
-
-/* One sweep of the local copies c0 .. c1-1, which share one coupling matrix.  Each copy visits
- * its spins in order 0..N-1 with its own 32-bit uniforms from RNG_UPDATE_LANE {site/4, sweep,
- * r nT + k}, so its trajectory is that of a copy swept alone; the loop runs over sites outside
- * and copies inside, so that the row K_i an accepted flip needs is read from memory once for all
- * the copies.  A rejected attempt costs O(1); an accepted flip updates the N local fields. */
-static PetscErrorCode SKSweepBlock(SK *sk, int c0, int c1)
-{
-  const int          N = sk->N, nc = c1 - c0;
-  const double      *K = sk->K + (int64_t)(sk->nmat == 1 ? 0 : CopySample(sk, sk->first + c0)) * N * N;
-  const GlassyUpdate update = sk->opt->update;
-  double            *beta;
-  RngKey            *key;
-  uint32_t          *slot;
-  philox4x32_ctr_t  *r;
-
-  PetscFunctionBeginUser;
-  PetscCall(PetscMalloc4(nc, &beta, nc, &key, nc, &slot, nc, &r));
-  for (int c = 0; c < nc; c++) {
-    const int g = sk->first + c0 + c;
-    beta[c]     = sk->beta[sk->temp_of[g]];
-    key[c]      = RngKeyMake(sk->seed, (uint32_t)(sk->first_sample + CopySample(sk, g)));
-    slot[c]     = (uint32_t)(CopyReplica(sk, g) * sk->nT + CopyIndex(sk, g));
-  }
-  for (int i = 0; i < N; i++) {
-    const double *Ki = K + (int64_t)i * N;
-    for (int c = 0; c < nc; c++) {
-      signed char *s  = sk->spins + (int64_t)(c0 + c) * N;
-      double      *h  = sk->fields + (int64_t)(c0 + c) * N;
-      const double dE = 2.0 * s[i] * h[i];
-      if ((i & 3) == 0) r[c] = RngDraw(key[c], (uint32_t)(i >> 2), (uint32_t)sk->sweep, slot[c], RNG_UPDATE_LANE, 1);
-      if (update == UPDATE_METROPOLIS && dE <= 0) {
-      } else if ((uint64_t)r[c].v[i & 3] >= RngThreshold(SweepAcceptance(update, beta[c], dE))) continue;
-      s[i] = (signed char)-s[i];
-      SKAddRow(h, Ki, 2.0 * s[i], N);
-    }
-  }
-  PetscCall(PetscFree4(beta, key, slot, r));
-  PetscFunctionReturn(0);
-}
-
 /* Energies of all copies (gathered on every rank): E = -(1/2) sum_i s_i h_i. */
 static PetscErrorCode SKEnergies(SK *sk)
 {
   double *mine;
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc1(sk->ncopies + 1, &mine));
+  if (sk->intpath) SKIntFieldsEnsure(sk);
   for (int c = 0; c < sk->ncopies; c++) {
     const signed char *s = sk->spins + (int64_t)c * sk->N;
     if (sk->intpath) { /* exact: an integer times kscale */
-      const int16_t *H = sk->hint + (int64_t)c * sk->N;
+      const int16_t *H = sk->hint + (int64_t)c * sk->ld;
       int64_t        e = 0;
       for (int i = 0; i < sk->N; i++) e += s[i] * H[i];
       mine[c] = -0.5 * sk->kscale * (double)e;
     } else {
-      const double *h = sk->fields + (int64_t)c * sk->N;
+      const double *h = sk->fields + (int64_t)c * sk->ld;
       double        e = 0;
       for (int i = 0; i < sk->N; i++) e += s[i] * h[i];
       mine[c] = -0.5 * e;
@@ -361,19 +237,23 @@ static PetscErrorCode SKMeasure(SK *sk, PetscBool production)
 /* ------------------------------------------------------------------ checkpoints */
 
 /* This rank's rows (copies first .. first+ncopies-1) of a [C][N] dataset. */
-static void SKRowSpaces(void *ctx, hid_t *filespace, hid_t *memspace)
+/* Copy rows [C][N] in the file; this rank's rows in memory, with row stride ld. */
+static void SKSpaces(const SK *sk, int ld, hid_t *filespace, hid_t *memspace)
 {
-  const SK *sk = (const SK *)ctx;
-  hsize_t   fdims[2] = {(hsize_t)sk->C, (hsize_t)sk->N}, mdims[2] = {(hsize_t)sk->ncopies, (hsize_t)sk->N};
-  hsize_t   start[2] = {(hsize_t)sk->first, 0}, count[2] = {(hsize_t)sk->ncopies, (hsize_t)sk->N};
+  hsize_t fdims[2] = {(hsize_t)sk->C, (hsize_t)sk->N}, mdims[2] = {(hsize_t)sk->ncopies, (hsize_t)ld};
+  hsize_t start[2] = {(hsize_t)sk->first, 0}, zero[2] = {0, 0}, count[2] = {(hsize_t)sk->ncopies, (hsize_t)sk->N};
   *filespace = H5Screate_simple(2, fdims, NULL);
   *memspace  = H5Screate_simple(2, mdims, NULL);
-  if (sk->ncopies > 0) H5Sselect_hyperslab(*filespace, H5S_SELECT_SET, start, NULL, count, NULL);
-  else {
+  if (sk->ncopies > 0) {
+    H5Sselect_hyperslab(*filespace, H5S_SELECT_SET, start, NULL, count, NULL);
+    H5Sselect_hyperslab(*memspace, H5S_SELECT_SET, zero, NULL, count, NULL);
+  } else {
     H5Sselect_none(*filespace);
     H5Sselect_none(*memspace);
   }
 }
+static void SKRowSpaces(void *ctx, hid_t *filespace, hid_t *memspace) { SKSpaces((const SK *)ctx, ((const SK *)ctx)->N, filespace, memspace); }
+static void SKFieldSpaces(void *ctx, hid_t *filespace, hid_t *memspace) { SKSpaces((const SK *)ctx, ((const SK *)ctx)->ld, filespace, memspace); }
 
 static uint64_t SKSpinsChecksum(void *ctx)
 {
@@ -383,24 +263,18 @@ static uint64_t SKSpinsChecksum(void *ctx)
   return sum;
 }
 
-static uint64_t SKIntFieldsChecksum(void *ctx)
-{
-  const SK *sk = (const SK *)ctx;
-  uint64_t  sum = 0;
-  for (int64_t k = 0; k < (int64_t)sk->ncopies * sk->N; k++) sum += HashElement((uint64_t)((int64_t)sk->first * sk->N + k), (uint64_t)(uint16_t)sk->hint[k]);
-  return sum;
-}
-
 static uint64_t SKFieldsChecksum(void *ctx)
 {
   const SK *sk = (const SK *)ctx;
   uint64_t  sum = 0;
-  for (int64_t k = 0; k < (int64_t)sk->ncopies * sk->N; k++) sum += HashDouble((uint64_t)((int64_t)sk->first * sk->N + k), sk->fields[k]);
+  for (int64_t c = 0; c < sk->ncopies; c++)
+    for (int i = 0; i < sk->N; i++) sum += HashDouble((uint64_t)((sk->first + c) * sk->N + i), sk->fields[c * sk->ld + i]);
   return sum;
 }
 
-/* The SK state: spins int8 [C][N] and local fields double [C][N] (kept, not recomputed, so that a
- * restart continues bit for bit), the temperature of each copy, the tempering statistics, the
+/* The SK state: spins int8 [C][N]; for real couplings the local fields double [C][N] (kept, not
+ * recomputed, so that a restart continues bit for bit; exact integer fields follow from the
+ * spins and are not stored); the temperature of each copy, the tempering statistics, the
  * accumulators and the P(q) counts. */
 static PetscErrorCode SKState(SK *sk, CheckpointState *st)
 {
@@ -420,8 +294,7 @@ static PetscErrorCode SKState(SK *sk, CheckpointState *st)
   st->scalar_names[3] = "measurements_done"; st->scalars[3] = &a->done;
   st->nscalars        = 4;
   st->datasets[st->ndatasets++] = (CheckpointDataset){.name = "spins", .memtype = H5T_NATIVE_SCHAR, .filetype = H5T_STD_I8LE, .data = sk->spins, .ndims = 2, .dims = {(hsize_t)sk->C, (hsize_t)sk->N}, .spaces = SKRowSpaces, .checksum = SKSpinsChecksum, .ctx = sk};
-  if (sk->intpath) st->datasets[st->ndatasets++] = (CheckpointDataset){.name = "int_fields", .memtype = H5T_NATIVE_INT16, .filetype = H5T_STD_I16LE, .data = sk->hint, .ndims = 2, .dims = {(hsize_t)sk->C, (hsize_t)sk->N}, .spaces = SKRowSpaces, .checksum = SKIntFieldsChecksum, .ctx = sk};
-  else st->datasets[st->ndatasets++] = (CheckpointDataset){.name = "fields", .memtype = H5T_NATIVE_DOUBLE, .filetype = H5T_IEEE_F64LE, .data = sk->fields, .ndims = 2, .dims = {(hsize_t)sk->C, (hsize_t)sk->N}, .spaces = SKRowSpaces, .checksum = SKFieldsChecksum, .ctx = sk};
+  if (!sk->intpath) st->datasets[st->ndatasets++] = (CheckpointDataset){.name = "fields", .memtype = H5T_NATIVE_DOUBLE, .filetype = H5T_IEEE_F64LE, .data = sk->fields, .ndims = 2, .dims = {(hsize_t)sk->C, (hsize_t)sk->N}, .spaces = SKFieldSpaces, .checksum = SKFieldsChecksum, .ctx = sk};
   st->datasets[st->ndatasets++] = (CheckpointDataset){.name = "temp_of", .memtype = H5T_NATIVE_INT, .filetype = H5T_STD_I32LE, .data = sk->temp_of, .ndims = 1, .dims = {(hsize_t)sk->C}};
   st->datasets[st->ndatasets++] = (CheckpointDataset){.name = "copy_at", .memtype = H5T_NATIVE_INT, .filetype = H5T_STD_I32LE, .data = sk->copy_at, .ndims = 1, .dims = {(hsize_t)sk->C}};
   st->datasets[st->ndatasets++] = (CheckpointDataset){.name = "swap_accepts", .memtype = H5T_NATIVE_INT64, .filetype = H5T_STD_I64LE, .data = sk->swap_accepts, .ndims = 2, .dims = {(hsize_t)sk->S, (hsize_t)(sk->nT > 1 ? sk->nT - 1 : 1)}};
@@ -453,6 +326,7 @@ PetscErrorCode SKRestore(SK *sk, PetscBool *restored)
   PetscCall(SKState(sk, &st));
   PetscCall(CheckpointStateRestore(&st, restored));
   if (*restored) sk->sweep_start = sk->sweep;
+  sk->hint_valid = (PetscBool)!*restored;
   PetscFunctionReturn(0);
 }
 
@@ -466,13 +340,12 @@ PetscErrorCode SKRun(SK *sk)
     for (int c0 = 0; c0 < sk->ncopies;) { /* blocks of local copies that share a matrix */
       int c1 = c0 + 1;
       while (c1 < sk->ncopies && (sk->nmat == 1 || CopySample(sk, sk->first + c1) == CopySample(sk, sk->first + c0))) c1++;
-      if (sk->intpath) PetscCall(SKSweepBlockInt(sk, c0, c1));
-      else PetscCall(SKSweepBlock(sk, c0, c1));
+      PetscCall(SKSweep(sk, c0, c1));
       c0 = c1;
     }
     sk->sweep++;
     if (!sk->intpath && sk->sweep % 64 == 0) /* bound the rounding drift of the incremental fields */
-      for (int c = 0; c < sk->ncopies; c++) SKFields(sk, c);
+      for (int c = 0; c < sk->ncopies; c++) SKFieldsCompute(sk, c);
     sk->timer_sweep += MPI_Wtime() - t0;
     if (sk->sweep % opt->measure_interval == 0) {
       t0 = MPI_Wtime();

@@ -79,8 +79,13 @@ PetscErrorCode SKCouplingsCreate(SK *sk)
   PetscCallMPI(MPI_Comm_split_type(sk->comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &sk->node));
   PetscCallMPI(MPI_Comm_rank(sk->node, &nrank));
   PetscCallMPI(MPI_Comm_size(sk->node, &nsize));
-  sk->nmat         = opt->couplings_file[0] ? 1 : sk->S;
-  sk->matrix_bytes = (double)sk->nmat * NN * sizeof(double);
+  sk->nmat = opt->couplings_file[0] ? 1 : sk->S;
+  /* Rows are padded to an odd number of 64-element blocks, so that the rows of a block of sites,
+   * and the fields of consecutive copies, spread over the sets of the L1 cache instead of
+   * landing in the same few (a power-of-two stride evicts them from one another). */
+  sk->ld = (N + 63) / 64 * 64;
+  if ((sk->ld / 64) % 2 == 0) sk->ld += 64;
+  sk->matrix_bytes = (double)sk->nmat * N * sk->ld * sizeof(double);
   {
     int ok = sk->matrix_bytes < 1e15, all;
     PetscCallMPI(MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, sk->comm));
@@ -99,7 +104,7 @@ PetscErrorCode SKCouplingsCreate(SK *sk)
     for (int64_t row = nrank; row < (int64_t)sk->nmat * N; row += nsize) {
       const int64_t m = row / N;
       const int     i = (int)(row % N);
-      double       *Ki = base + m * NN + (int64_t)i * N;
+      double       *Ki = base + (m * N + i) * sk->ld;
       for (int j = 0; j < N; j++) Ki[j] = i == j ? 0.0 : (i < j ? SKCoupling(opt, N, sk->first_sample + m, i, j) : SKCoupling(opt, N, sk->first_sample + m, j, i)) / sqrt((double)N);
     }
   } else {
@@ -109,7 +114,8 @@ PetscErrorCode SKCouplingsCreate(SK *sk)
     PetscCall(PetscMalloc1(NN, &K));
     PetscCall(SKInstanceRead(sk->comm, opt->couplings_file, N, K));
     for (int64_t k = 0; k < NN; k++) sk->file_checksum += HashDouble((uint64_t)k, K[k]);
-    if (nrank == 0) PetscCall(PetscArraycpy(base, K, NN));
+    if (nrank == 0)
+      for (int i = 0; i < N; i++) PetscCall(PetscArraycpy(base + (int64_t)i * sk->ld, K + (int64_t)i * N, N));
     PetscCall(PetscFree(K));
   }
   PetscCallMPI(MPI_Win_fence(0, sk->win));
@@ -118,27 +124,32 @@ PetscErrorCode SKCouplingsCreate(SK *sk)
   {
     const double c = fabs(base[1]);
     int          all = N < 32768 && c > 0, agree;
-    for (int64_t k = 0; k < (int64_t)sk->nmat * NN && all; k++) {
-      const int64_t r = k % NN;
-      if (r / N != r % N && fabs(base[k]) != c) all = 0;
-    }
+    for (int64_t row = 0; row < (int64_t)sk->nmat * N && all; row++)
+      for (int j = 0; j < N; j++)
+        if (row % N != j && fabs(base[row * sk->ld + j]) != c) all = 0;
     PetscCallMPI(MPI_Allreduce(&all, &agree, 1, MPI_INT, MPI_MIN, sk->comm));
     sk->intpath = agree ? PETSC_TRUE : PETSC_FALSE;
     sk->kscale  = c;
   }
   if (sk->intpath) {
-    signed char *sbase;
-    PetscCallMPI(MPI_Win_allocate_shared(nrank == 0 ? (MPI_Aint)(sk->nmat * NN) : 0, 1, MPI_INFO_NULL, sk->node, &sbase, &sk->win_sign));
-    PetscCallMPI(MPI_Win_shared_query(sk->win_sign, 0, &size, &disp, &sbase));
-    PetscCallMPI(MPI_Win_fence(0, sk->win_sign));
-    for (int64_t row = nrank; row < (int64_t)sk->nmat * N; row += nsize)
-      for (int j = 0; j < N; j++) {
-        const double k = base[row * N + j];
-        sbase[row * N + j] = k > 0 ? 1 : (k < 0 ? -1 : 0);
-      }
-    PetscCallMPI(MPI_Win_fence(0, sk->win_sign));
-    sk->Ksign = sbase;
-    sk->matrix_bytes += (double)sk->nmat * NN;
+    /* The signs as bits, Wn words per row: bit j of row i is set when K_ij < 0. */
+    uint64_t     *bbase;
+    const int64_t words = (int64_t)sk->nmat * N * sk->Wn;
+    int           errs  = MPI_Win_allocate_shared(nrank == 0 ? (MPI_Aint)(words * sizeof(uint64_t)) : 0, sizeof(uint64_t), MPI_INFO_NULL, sk->node, &bbase, &sk->win_bits);
+    int           ok    = errs == MPI_SUCCESS, all;
+    PetscCallMPI(MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, sk->comm));
+    GlassyCheck(all, sk->comm, "-N %d: cannot allocate %.3g GB of shared memory for the coupling signs", N, words * 8 / 1e9);
+    PetscCallMPI(MPI_Win_shared_query(sk->win_bits, 0, &size, &disp, &bbase));
+    PetscCallMPI(MPI_Win_fence(0, sk->win_bits));
+    for (int64_t row = nrank; row < (int64_t)sk->nmat * N; row += nsize) {
+      uint64_t *Bi = bbase + row * sk->Wn;
+      for (int w = 0; w < sk->Wn; w++) Bi[w] = 0;
+      for (int j = 0; j < N; j++)
+        if (base[row * sk->ld + j] < 0) Bi[j / 64] |= (uint64_t)1 << (j % 64);
+    }
+    PetscCallMPI(MPI_Win_fence(0, sk->win_bits));
+    sk->Kbits = bbase;
+    sk->matrix_bytes += (double)words * sizeof(uint64_t);
   }
   PetscFunctionReturn(0);
 }

@@ -9,7 +9,7 @@ static double SKMemoryPerRank(const SK *sk)
 {
   int nsize;
   MPI_Comm_size(sk->node, &nsize);
-  return sk->matrix_bytes / nsize + (double)sk->ncopies * sk->N * (sizeof(double) + 1) + (double)sk->C * (sk->Wn * 8 + 8);
+  return sk->matrix_bytes / nsize + (double)sk->ncopies * (sk->ld * (sk->intpath ? sizeof(double) + sizeof(int16_t) : sizeof(double)) + sk->N) + (double)sk->C * (sk->Wn * 8 + 8);
 }
 
 PetscErrorCode SKWrite(SK *sk)
