@@ -64,6 +64,8 @@ typedef struct {
   const uint64_t      *Kbits;            /* [nmat][N][Wn], bit j of row i set when K_ij < 0 */
   int16_t             *hint;             /* [ncopies][ld] */
   PetscBool            hint_valid;
+  uint64_t            *tbits;            /* [ncopies][Wn] the spins as bits, kept by the popcount kernel */
+  PetscBool            tbits_valid;
   uint64_t            *ithr;             /* [nT][2N-1] */
 } SK;
 

@@ -57,6 +57,7 @@ PetscErrorCode SKCreate(MPI_Comm comm, const GlassyOptions *opt, SK **out)
   PetscCall(PetscMalloc1((int64_t)sk->ncopies * sk->N + 1, &sk->spins));
   PetscCall(PetscCalloc1((int64_t)sk->ncopies * sk->ld + 1, &sk->fields));
   if (sk->intpath) PetscCall(PetscCalloc1((int64_t)sk->ncopies * sk->ld + 1, &sk->hint));
+  if (sk->intpath) PetscCall(PetscCalloc1((int64_t)sk->ncopies * sk->Wn + 1, &sk->tbits));
   for (int c = 0; c < sk->ncopies; c++) {
     const int    g = sk->first + c;
     const RngKey key = RngKeyMake(sk->seed, (uint32_t)(sk->first_sample + CopySample(sk, g)));
@@ -101,6 +102,7 @@ PetscErrorCode SKDestroy(SK **skp)
   PetscCallMPI(MPI_Win_free(&sk->win));
   if (sk->intpath) PetscCallMPI(MPI_Win_free(&sk->win_bits));
   PetscCall(PetscFree(sk->hint));
+  PetscCall(PetscFree(sk->tbits));
   PetscCall(PetscFree(sk->ithr));
   PetscCallMPI(MPI_Comm_free(&sk->node));
   PetscCallMPI(MPI_Comm_free(&sk->comm));
@@ -326,7 +328,8 @@ PetscErrorCode SKRestore(SK *sk, PetscBool *restored)
   PetscCall(SKState(sk, &st));
   PetscCall(CheckpointStateRestore(&st, restored));
   if (*restored) sk->sweep_start = sk->sweep;
-  sk->hint_valid = (PetscBool)!*restored;
+  sk->hint_valid  = (PetscBool)!*restored;
+  sk->tbits_valid = PETSC_FALSE;
   PetscFunctionReturn(0);
 }
 
@@ -343,6 +346,7 @@ PetscErrorCode SKRun(SK *sk)
       PetscCall(SKSweep(sk, c0, c1));
       c0 = c1;
     }
+    sk->tbits_valid = (PetscBool)(sk->intpath && opt->kernel != KERNEL_REFERENCE);
     sk->sweep++;
     if (!sk->intpath && sk->sweep % 64 == 0) /* bound the rounding drift of the incremental fields */
       for (int c = 0; c < sk->ncopies; c++) SKFieldsCompute(sk, c);

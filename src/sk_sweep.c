@@ -318,13 +318,13 @@ static void SKPopcountPlain(const SK *sk, int nc, SKCopy *cp, const uint64_t *B,
 static PetscErrorCode SKSweepPopcount(SK *sk, int c0, int c1, SKCopy *cp)
 {
   const int nc = c1 - c0, Wn = sk->Wn;
-  uint64_t *t;
+  uint64_t *t = sk->tbits + (int64_t)c0 * Wn; /* kept between sweeps */
   uint32_t *k0, *k1, *q, *slot, *u;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscMalloc6(nc * Wn, &t, nc, &k0, nc, &k1, nc, &q, nc, &slot, 4 * nc, &u));
+  PetscCall(PetscMalloc5(nc, &k0, nc, &k1, nc, &q, nc, &slot, 4 * nc, &u));
   for (int c = 0; c < nc; c++) {
-    SKPackSpins(cp[c].s, sk->N, Wn, t + (int64_t)c * Wn);
+    if (!sk->tbits_valid) SKPackSpins(cp[c].s, sk->N, Wn, t + (int64_t)c * Wn);
     k0[c]   = cp[c].key.v[0];
     k1[c]   = cp[c].key.v[1];
     slot[c] = cp[c].slot;
@@ -334,7 +334,7 @@ static PetscErrorCode SKSweepPopcount(SK *sk, int c0, int c1, SKCopy *cp)
   else if (__builtin_cpu_supports("popcnt")) SKPopcountPOPCNT(sk, nc, cp, SKBits(sk, sk->first + c0), t, k0, k1, q, slot, u);
   else SKPopcountPlain(sk, nc, cp, SKBits(sk, sk->first + c0), t, k0, k1, q, slot, u);
   sk->hint_valid = PETSC_FALSE;
-  PetscCall(PetscFree6(t, k0, k1, q, slot, u));
+  PetscCall(PetscFree5(k0, k1, q, slot, u));
   PetscFunctionReturn(0);
 }
 
@@ -345,7 +345,7 @@ PetscErrorCode SKSweep(SK *sk, int c0, int c1)
   PetscCall(PetscMalloc1(c1 - c0, &cp));
   SKCopiesSetup(sk, c0, c1, cp);
   if (sk->opt->kernel == KERNEL_REFERENCE) SKSweepReference(sk, c0, c1, cp);
-  else if (sk->intpath) PetscCall(SKSweepPopcount(sk, c0, c1, cp));
+  else if (sk->intpath) PetscCall(SKSweepPopcount(sk, c0, c1, cp)); /* leaves tbits valid (SKRun) */
   else PetscCall(SKSweepBlocked(sk, c0, c1, cp));
   PetscCall(PetscFree(cp));
   PetscFunctionReturn(0);
