@@ -76,6 +76,8 @@ PetscErrorCode SKSweep(SK *sk, int c0, int c1);
 void           SKFieldsCompute(SK *sk, int c);
 /* Integer path: make hint current if the last sweep left it stale. */
 void           SKIntFieldsEnsure(SK *sk);
+/* The kernel SKSweep uses: reference, blocked (real couplings) or popcount (+-c). */
+const char    *SKKernelName(const SK *sk);
 
 PetscErrorCode SKCreate(MPI_Comm comm, const GlassyOptions *opt, SK **sk);
 PetscErrorCode SKDestroy(SK **sk);

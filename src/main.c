@@ -91,7 +91,7 @@ static PetscErrorCode Run(MPI_Comm comm, int *status)
     SK *sk;
     PetscCall(SKExport(comm, &opt));
     PetscCall(SKCreate(comm, &opt, &sk));
-    PetscCall(PetscPrintf(comm, "glassy: SK, N=%d, %s couplings, %d samples from %" PetscInt_FMT ", %d replicas x %d temperatures (%.4g .. %.4g), %s, %d copies on %d ranks, %s fields\n", sk->N, opt.couplings_file[0] ? opt.couplings_file : GlassyCouplingsNames[opt.couplings], sk->S, opt.sample_offset, sk->R, sk->nT, opt.temperatures[0], opt.temperatures[sk->nT - 1], GlassyUpdateNames[opt.update], sk->C, sk->size, sk->intpath ? "exact integer" : "double-precision"));
+    PetscCall(PetscPrintf(comm, "glassy: SK, N=%d, %s couplings, %d samples from %" PetscInt_FMT ", %d replicas x %d temperatures (%.4g .. %.4g), %s, %d copies on %d ranks, %s fields, kernel %s\n", sk->N, opt.couplings_file[0] ? opt.couplings_file : GlassyCouplingsNames[opt.couplings], sk->S, opt.sample_offset, sk->R, sk->nT, opt.temperatures[0], opt.temperatures[sk->nT - 1], GlassyUpdateNames[opt.update], sk->C, sk->size, sk->intpath ? "exact integer" : "double-precision", SKKernelName(sk)));
     if (opt.restart) PetscCall(SKRestore(sk, &restored));
     PetscCall(SKRun(sk));
     if (sk->interrupted) *status = GLASSY_EXIT_INTERRUPTED;

@@ -55,7 +55,8 @@ PetscErrorCode OutputCheckWritable(MPI_Comm comm, const char *option, const char
   PetscFunctionReturn(0);
 }
 
-static void WriteProvenance(hid_t file, const Simulation *sim, double ps_per_attempt)
+/* tmax: the timers, largest over the ranks. */
+static void WriteProvenance(hid_t file, const Simulation *sim, double ps_per_attempt, const double *tmax)
 {
   const GlassyOptions *o = sim->opt;
   char                 buf[4096];
@@ -75,6 +76,10 @@ static void WriteProvenance(hid_t file, const Simulation *sim, double ps_per_att
   HDF5AttrDouble(file, "checkpoint_bytes", sim->checkpoint_bytes);
   HDF5AttrDouble(file, "checkpoint_seconds", sim->timer[TIMER_CHECKPOINT]);
   HDF5AttrDouble(file, "checkpoint_MB_per_s", sim->timer[TIMER_CHECKPOINT] > 0 ? sim->checkpoint_bytes / 1e6 / sim->timer[TIMER_CHECKPOINT] : 0);
+  HDF5AttrDouble(file, "seconds_sweep", tmax[TIMER_SWEEP]);
+  HDF5AttrDouble(file, "seconds_halo_wait", tmax[TIMER_HALO_WAIT]);
+  HDF5AttrDouble(file, "seconds_measure", tmax[TIMER_MEASURE]);
+  HDF5AttrDouble(file, "seconds_tempering", tmax[TIMER_TEMPERING]);
 }
 
 PetscErrorCode OutputWrite(Simulation *sim)
@@ -83,7 +88,7 @@ PetscErrorCode OutputWrite(Simulation *sim)
   const int            nT = sim->nT, S = sim->samples, rank = sim->lat->rank;
   char                 tmp[PETSC_MAX_PATH_LEN + 64];
   hid_t                file, grp;
-  double              *mean, *err, *buf;
+  double              *mean, *err, *buf, tmax[NTIMERS];
   PetscErrorCode       e = 0;
   double               t0 = MPI_Wtime();
   const double         attempts = (double)sim->lat->N * sim->lanes * sim->nslots * (double)(sim->sweep - sim->sweep_start);
@@ -94,9 +99,10 @@ PetscErrorCode OutputWrite(Simulation *sim)
   PetscCall(PetscMalloc1(NOBS * (int64_t)S * nT, &err));
   PetscCall(ObservablesAverages(sim, mean, err));
 
+  PetscCallMPI(MPI_Allreduce(sim->timer, tmax, NTIMERS, MPI_DOUBLE, MPI_MAX, sim->comm));
   PetscCall(HDF5CreateResults(sim->comm, "-output", opt->output, tmp, sizeof tmp, &file));
 
-  WriteProvenance(file, sim, ps);
+  WriteProvenance(file, sim, ps, tmax);
   {
     hsize_t dims[3] = {(hsize_t)nT, 0, 0};
     HDF5_KEEP(HDF5WriteDoubles(file, "temperatures", 1, dims, opt->temperatures, rank, "temperature T of each index (units of J, k_B = 1)"));

@@ -18,13 +18,17 @@ PetscErrorCode SKWrite(SK *sk)
   const int            S = sk->S, nT = sk->nT, N = sk->N, rank = sk->rank;
   char                 tmp[PETSC_MAX_PATH_LEN + 64];
   hid_t                file, grp;
-  double              *mean, *err, *buf;
+  double              *mean, *err, *buf, t[3];
   PetscErrorCode       e = 0;
   const double         attempts = (double)sk->C * N * (double)(sk->sweep - sk->sweep_start);
 
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc2(NSKOBS * (int64_t)S * nT, &mean, NSKOBS * (int64_t)S * nT, &err));
   AccumulatorsAverages(&sk->acc, mean, err);
+  t[0] = sk->timer_sweep;
+  t[1] = sk->timer_measure;
+  t[2] = sk->timer_tempering;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, t, 3, MPI_DOUBLE, MPI_MAX, sk->comm));
   PetscCall(HDF5CreateResults(sk->comm, "-output", opt->output, tmp, sizeof tmp, &file));
   HDF5RunAttributes(file, opt, sk->size);
   HDF5AttrInt(file, "N", N);
@@ -38,6 +42,10 @@ PetscErrorCode SKWrite(SK *sk)
   HDF5AttrInt(file, "checkpoints_written", sk->checkpoints);
   HDF5AttrDouble(file, "checkpoint_bytes", sk->checkpoint_bytes);
   HDF5AttrDouble(file, "checkpoint_seconds", sk->timer_checkpoint);
+  HDF5AttrString(file, "kernel", SKKernelName(sk));
+  HDF5AttrDouble(file, "seconds_sweep", t[0]);
+  HDF5AttrDouble(file, "seconds_measure", t[1]);
+  HDF5AttrDouble(file, "seconds_tempering", t[2]);
   {
     hsize_t dims[1] = {(hsize_t)nT};
     HDF5_KEEP(HDF5WriteDoubles(file, "temperatures", 1, dims, opt->temperatures, rank, "temperature T of each index (units of J, k_B = 1)"));

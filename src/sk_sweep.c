@@ -338,6 +338,8 @@ static PetscErrorCode SKSweepPopcount(SK *sk, int c0, int c1, SKCopy *cp)
   PetscFunctionReturn(0);
 }
 
+const char *SKKernelName(const SK *sk) { return sk->opt->kernel == KERNEL_REFERENCE ? "reference" : (sk->intpath ? "popcount" : "blocked"); }
+
 PetscErrorCode SKSweep(SK *sk, int c0, int c1)
 {
   SKCopy *cp;
