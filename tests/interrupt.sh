@@ -27,11 +27,16 @@ while :; do
   timeout -k 5 120 "$MPIEXEC" --oversubscribe -n "$n" "$GLASSY" $RUN -checkpoint "$CK" -checkpoint_interval 0.2 -restart -output "$TAG" > "$WORK/run.log" 2>&1 &
   pid=$!
   if [ $interruptions -lt "$WANT" ]; then
-    sleep "0.$((RANDOM % 6 + 4))" # 0.4 .. 0.9 s: start-up, a first checkpoint, some sweeps
     if [ $((RANDOM % 2)) = 0 ]; then
+      # A catchable signal is sent once the run has printed its header: by then every rank is past
+      # MPI_Init and has its handlers.  (A signal that lands while a rank is still being loaded,
+      # before main, kills it with the default action: seen once with 4 ranks on 2 cores.)
+      for _ in $(seq 100); do grep -q "^glassy: EA" "$WORK/run.log" 2>/dev/null && break; sleep 0.05; done
+      sleep "0.$((RANDOM % 5))" # 0 .. 0.4 s more: a first checkpoint, some sweeps
       sig=${signals_list[$((RANDOM % 3))]}
       pkill -"$sig" -f -- "^$GLASSY .*-output $TAG" && how="SIG$sig"
     else
+      sleep "0.$((RANDOM % 6 + 4))" # 0.4 .. 0.9 s: start-up, a first checkpoint, some sweeps
       pkill -KILL -f -- "^$GLASSY .*-output $TAG" && how="kill -9"
     fi
   fi
