@@ -11,6 +11,15 @@ trap 'rm -rf "$WORK"' EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# same_results A B WHAT: the results files A and B hold identical /observables, /pt and /logbins,
+# bit for bit; otherwise fail, naming the group and WHAT.
+same_results() {
+  local g
+  for g in /observables /pt /logbins; do
+    "$H5DIFF" "$1" "$2" $g $g > "$WORK/diff" 2>&1 || { head -20 "$WORK/diff"; fail "$3: $g differs"; }
+  done
+}
+
 # run_glassy NRANKS ARGS...: run under MPI with a time limit (no test may hang).
 run_glassy() {
   local n=$1; shift

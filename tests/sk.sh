@@ -26,9 +26,7 @@ for n in 1 2 4; do
   run_glassy $n $ID -output "$WORK/id-$n.h5" > "$WORK/id-$n.log" 2>&1 || { cat "$WORK/id-$n.log"; fail "SK on $n ranks"; }
 done
 for n in 2 4; do
-  for g in /observables /pt /logbins; do
-    "$H5DIFF" "$WORK/id-1.h5" "$WORK/id-$n.h5" $g $g > "$WORK/diff" 2>&1 || { head "$WORK/diff"; fail "SK: $g differs between 1 and $n ranks"; }
-  done
+  same_results "$WORK/id-1.h5" "$WORK/id-$n.h5" "SK on 1 and $n ranks"
 done
 "$PYTHON3" - "$WORK/id-1.h5" <<'PY' || fail "SK output is degenerate"
 import sys, h5py, numpy as np
@@ -51,9 +49,7 @@ KR="-model sk -N $N -samples 2 -replicas 2 -ntemps 6 -tmin 0.3 -tmax 1.5 -equili
 for k in reference auto; do
   run_glassy 2 $KR -kernel $k -output "$WORK/k-$k.h5" > "$WORK/k-$k.log" 2>&1 || { cat "$WORK/k-$k.log"; fail "SK -kernel $k"; }
 done
-for g in /observables /pt /logbins; do
-  "$H5DIFF" "$WORK/k-reference.h5" "$WORK/k-auto.h5" $g $g > "$WORK/diff" 2>&1 || { head "$WORK/diff"; fail "SK $couplings N=$N: $g differs between -kernel reference and the optimised kernel"; }
-done
+same_results "$WORK/k-reference.h5" "$WORK/k-auto.h5" "SK $couplings N=$N, -kernel reference against the optimised kernel"
 done
 echo "SK ($couplings): the optimised kernel equals the reference kernel bit for bit (N = 70, 131)"
 done
@@ -72,9 +68,7 @@ rc=0; wait $pid || rc=$?
 [ $rc = 75 ] || { cat "$WORK/ck-a.log"; fail "the SK run stopped by SIGUSR1 exited with $rc, not 75"; }
 run_glassy 3 $CK -checkpoint "$WORK/sk.ckpt.h5" -restart -output "$WORK/ck-int.h5" > "$WORK/ck-b.log" 2>&1 || { cat "$WORK/ck-b.log"; fail "SK restart on 3 ranks"; }
 grep -q "continuing from $WORK/sk.ckpt.h5 at sweep" "$WORK/ck-b.log" || { cat "$WORK/ck-b.log"; fail "the SK restart did not continue from the checkpoint"; }
-for g in /observables /pt /logbins; do
-  "$H5DIFF" "$WORK/ck-ref.h5" "$WORK/ck-int.h5" $g $g > "$WORK/diff" 2>&1 || { head "$WORK/diff"; fail "SK restart: $g differs from the uninterrupted run"; }
-done
+same_results "$WORK/ck-ref.h5" "$WORK/ck-int.h5" "SK restart against the uninterrupted run"
 echo "SK ($couplings): stopped on 2 ranks ($(grep -o 'stopped by signal.*' "$WORK/ck-a.log")), $(grep -o 'continuing from .*' "$WORK/ck-b.log" | sed "s|$WORK/||") on 3 ranks: identical results"
 done
 

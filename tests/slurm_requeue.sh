@@ -54,8 +54,6 @@ grep -q "continuing from requeue-test.ckpt.h5 at sweep" "$log" || { cat "$log"; 
 grep -q "glassy finished with status 0" "$log" || { cat "$log"; fail "the job did not finish cleanly"; }
 restarts=$(scontrol show job "$job" | grep -o 'Restarts=[0-9]*' | cut -d= -f2)
 [ "$restarts" = 1 ] || fail "expected one restart, SLURM counted $restarts"
-for g in /observables /pt /logbins; do
-  "$H5DIFF" "$WORK/reference.h5" "$WORK/requeue-test.h5" $g $g > "$WORK/diff" 2>&1 || { head "$WORK/diff"; fail "$g differs from the uninterrupted run"; }
-done
+same_results "$WORK/reference.h5" "$WORK/requeue-test.h5" "the requeued job against the uninterrupted run"
 grep -E "start [0-9]+ of job|SIGUSR1|USR1 received|requeueing|continuing from|finished with" "$log"
 echo "the requeueing job survived a pre-time-limit signal and matches the uninterrupted run"
