@@ -79,6 +79,14 @@ void           SKIntFieldsEnsure(SK *sk);
 /* The kernel SKSweep uses: reference, blocked (real couplings) or popcount (+-c). */
 const char    *SKKernelName(const SK *sk);
 
+/* Copy g = (s R + r) nT + k: its sample, replica and temperature slot. */
+static inline int SKCopySample(const SK *sk, int g) { return g / (sk->R * sk->nT); }
+static inline int SKCopyReplica(const SK *sk, int g) { return (g / sk->nT) % sk->R; }
+static inline int SKCopyIndex(const SK *sk, int g) { return g % sk->nT; }
+
+/* Pack N spins +-1 as Wn words of bits (set for -1). */
+void SKPackSpins(const signed char *s, int N, int Wn, uint64_t *t);
+
 PetscErrorCode SKCreate(MPI_Comm comm, const GlassyOptions *opt, SK **sk);
 PetscErrorCode SKDestroy(SK **sk);
 PetscErrorCode SKRun(SK *sk);

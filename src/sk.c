@@ -20,10 +20,6 @@ const char *const SKObservableDescriptions[NSKOBS] = {
 
 PetscErrorCode SKCouplingsCreate(SK *sk); /* sk_couplings.c */
 
-/* Copy g = (s R + r) nT + k. */
-static inline int CopySample(const SK *sk, int g) { return g / (sk->R * sk->nT); }
-static inline int CopyReplica(const SK *sk, int g) { return (g / sk->nT) % sk->R; }
-static inline int CopyIndex(const SK *sk, int g) { return g % sk->nT; }
 
 PetscErrorCode SKCreate(MPI_Comm comm, const GlassyOptions *opt, SK **out)
 {
@@ -60,9 +56,9 @@ PetscErrorCode SKCreate(MPI_Comm comm, const GlassyOptions *opt, SK **out)
   if (sk->intpath) PetscCall(PetscCalloc1((int64_t)sk->ncopies * sk->Wn + 1, &sk->tbits));
   for (int c = 0; c < sk->ncopies; c++) {
     const int    g = sk->first + c;
-    const RngKey key = RngKeyMake(sk->seed, (uint32_t)(sk->first_sample + CopySample(sk, g)));
+    const RngKey key = RngKeyMake(sk->seed, (uint32_t)(sk->first_sample + SKCopySample(sk, g)));
     for (int i = 0; i < sk->N; i += 4) {
-      philox4x32_ctr_t r = RngDraw(key, (uint32_t)(i >> 2), 0, (uint32_t)(CopyReplica(sk, g) * sk->nT + CopyIndex(sk, g)), RNG_INIT, 1);
+      philox4x32_ctr_t r = RngDraw(key, (uint32_t)(i >> 2), 0, (uint32_t)(SKCopyReplica(sk, g) * sk->nT + SKCopyIndex(sk, g)), RNG_INIT, 1);
       for (int k = 0; k < 4 && i + k < sk->N; k++) sk->spins[(int64_t)c * sk->N + i + k] = (r.v[k] & 1u) ? -1 : 1;
     }
     SKFieldsCompute(sk, c);
@@ -78,7 +74,7 @@ PetscErrorCode SKCreate(MPI_Comm comm, const GlassyOptions *opt, SK **out)
   PetscCall(PetscMalloc1(sk->C, &sk->temp_of));
   PetscCall(PetscMalloc1(sk->C, &sk->copy_at));
   for (int g = 0; g < sk->C; g++) {
-    sk->temp_of[g] = CopyIndex(sk, g);
+    sk->temp_of[g] = SKCopyIndex(sk, g);
     sk->copy_at[g] = g; /* copy_at[(s R + r) nT + t] */
   }
   PetscCall(PetscMalloc1(sk->C, &sk->energy));
@@ -188,9 +184,7 @@ static PetscErrorCode SKMeasure(SK *sk, PetscBool production)
   PetscFunctionBeginUser;
   PetscCall(SKEnergies(sk));
   PetscCall(PetscCalloc1((int64_t)sk->ncopies * Wn + 1, &mine));
-  for (int c = 0; c < sk->ncopies; c++)
-    for (int i = 0; i < N; i++)
-      if (sk->spins[(int64_t)c * N + i] < 0) mine[(int64_t)c * Wn + i / 64] |= (uint64_t)1 << (i % 64);
+  for (int c = 0; c < sk->ncopies; c++) SKPackSpins(sk->spins + (int64_t)c * N, N, Wn, mine + (int64_t)c * Wn);
   PetscCall(PetscMalloc2(sk->size, &wcounts, sk->size, &wdispls));
   for (int p = 0; p < sk->size; p++) {
     wcounts[p] = sk->counts[p] * Wn;
@@ -342,7 +336,7 @@ PetscErrorCode SKRun(SK *sk)
     double t0 = MPI_Wtime();
     for (int c0 = 0; c0 < sk->ncopies;) { /* blocks of local copies that share a matrix */
       int c1 = c0 + 1;
-      while (c1 < sk->ncopies && (sk->nmat == 1 || CopySample(sk, sk->first + c1) == CopySample(sk, sk->first + c0))) c1++;
+      while (c1 < sk->ncopies && (sk->nmat == 1 || SKCopySample(sk, sk->first + c1) == SKCopySample(sk, sk->first + c0))) c1++;
       PetscCall(SKSweep(sk, c0, c1));
       c0 = c1;
     }

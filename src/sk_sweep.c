@@ -31,11 +31,9 @@
 
 typedef double      SKVector __attribute__((vector_size(64), aligned(8)));
 
-static inline int CopySample(const SK *sk, int g) { return g / (sk->R * sk->nT); }
-
 /* Row i of a matrix starts at i ld. */
-static inline const double *SKMatrix(const SK *sk, int g) { return sk->K + (int64_t)(sk->nmat == 1 ? 0 : CopySample(sk, g)) * sk->N * sk->ld; }
-static inline const uint64_t *SKBits(const SK *sk, int g) { return sk->Kbits + (int64_t)(sk->nmat == 1 ? 0 : CopySample(sk, g)) * sk->N * sk->Wn; }
+static inline const double *SKMatrix(const SK *sk, int g) { return sk->K + (int64_t)(sk->nmat == 1 ? 0 : SKCopySample(sk, g)) * sk->N * sk->ld; }
+static inline const uint64_t *SKBits(const SK *sk, int g) { return sk->Kbits + (int64_t)(sk->nmat == 1 ? 0 : SKCopySample(sk, g)) * sk->N * sk->Wn; }
 
 /* h += f K_i over n elements.  (gcc -O2 leaves the plain loop scalar.) */
 __attribute__((target_clones("avx512f", "avx2", "default"))) static void SKAddRow(double *restrict h, const double *restrict Ki, double f, int n)
@@ -71,17 +69,21 @@ __attribute__((target("popcnt"))) static int SKXorCountPOPCNT(const uint64_t *a,
 static int SKXorCountPlain(const uint64_t *a, const uint64_t *b, int n) { return SKXorCountScalar(a, b, n); }
 __attribute__((target("avx512f,avx512vpopcntdq"))) static int SKXorCountAVX512Call(const uint64_t *a, const uint64_t *b, int n) { return SKXorCountAVX512(a, b, n); }
 
+/* What this CPU can count bits with: 2 AVX-512 VPOPCNTQ, 1 the POPCNT instruction, 0 neither. */
+static int SKPopcountLevel(void)
+{
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512vpopcntdq") ? 2 : (__builtin_cpu_supports("popcnt") ? 1 : 0);
+}
+
 /* The fastest counter this CPU runs. */
 static SKXorCount SKXorCountBest(void)
 {
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512vpopcntdq")) return SKXorCountAVX512Call;
-  if (__builtin_cpu_supports("popcnt")) return SKXorCountPOPCNT;
-  return SKXorCountPlain;
+  static const SKXorCount best[3] = {SKXorCountPlain, SKXorCountPOPCNT, SKXorCountAVX512Call};
+  return best[SKPopcountLevel()];
 }
 
-/* Pack the spins of a copy as bits (set for -1). */
-static void SKPackSpins(const signed char *s, int N, int Wn, uint64_t *t)
+void SKPackSpins(const signed char *s, int N, int Wn, uint64_t *t)
 {
   for (int w = 0; w < Wn; w++) t[w] = 0;
   for (int j = 0; j < N; j++) t[j / 64] |= (uint64_t)(s[j] < 0) << (j % 64); /* no branch: the spins are random */
@@ -129,8 +131,8 @@ static void SKCopiesSetup(const SK *sk, int c0, int c1, SKCopy *cp)
 {
   for (int c = 0; c < c1 - c0; c++) {
     const int g = sk->first + c0 + c;
-    cp[c].key   = RngKeyMake(sk->seed, (uint32_t)(sk->first_sample + CopySample(sk, g)));
-    cp[c].slot  = (uint32_t)(((g / sk->nT) % sk->R) * sk->nT + g % sk->nT);
+    cp[c].key   = RngKeyMake(sk->seed, (uint32_t)(sk->first_sample + SKCopySample(sk, g)));
+    cp[c].slot  = (uint32_t)(SKCopyReplica(sk, g) * sk->nT + SKCopyIndex(sk, g));
     cp[c].beta  = sk->beta[sk->temp_of[g]];
     cp[c].thr   = sk->intpath ? sk->ithr + (int64_t)sk->temp_of[g] * (2 * sk->N - 1) + (sk->N - 1) : NULL;
     cp[c].s     = sk->spins + (int64_t)(c0 + c) * sk->N;
@@ -246,8 +248,9 @@ static void SKBlockUniforms(const SK *sk, int nc, int i0, const uint32_t *k0, co
 /* Blocked (see the top of the file). */
 static PetscErrorCode SKSweepBlocked(SK *sk, int c0, int c1, SKCopy *cp)
 {
-  const int N = sk->N, nc = c1 - c0;
-  const int nq = SK_BLOCK / 4; /* Philox draws per copy and block */
+  const int     N = sk->N, nc = c1 - c0;
+  const int     nq = SK_BLOCK / 4; /* Philox draws per copy and block */
+  const double *K  = SKMatrix(sk, sk->first + c0);
   int      *site, *nflip;
   double   *f, **h;
   uint32_t *k0, *k1, *q, *slot, *u;
@@ -255,7 +258,6 @@ static PetscErrorCode SKSweepBlocked(SK *sk, int c0, int c1, SKCopy *cp)
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc4(nc * SK_BLOCK, &site, nc, &nflip, nc * SK_BLOCK, &f, nc, &h));
   PetscCall(PetscMalloc5(nc * nq, &k0, nc * nq, &k1, nc * nq, &q, nc * nq, &slot, nc * SK_BLOCK, &u));
-  const double *K = SKMatrix(sk, sk->first + c0);
   for (int c = 0; c < nc; c++) {
     h[c] = cp[c].h;
     for (int k = 0; k < nq; k++) {
@@ -329,10 +331,10 @@ static PetscErrorCode SKSweepPopcount(SK *sk, int c0, int c1, SKCopy *cp)
     k1[c]   = cp[c].key.v[1];
     slot[c] = cp[c].slot;
   }
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512vpopcntdq")) SKPopcountAVX512(sk, nc, cp, SKBits(sk, sk->first + c0), t, k0, k1, q, slot, u);
-  else if (__builtin_cpu_supports("popcnt")) SKPopcountPOPCNT(sk, nc, cp, SKBits(sk, sk->first + c0), t, k0, k1, q, slot, u);
-  else SKPopcountPlain(sk, nc, cp, SKBits(sk, sk->first + c0), t, k0, k1, q, slot, u);
+  {
+    static void (*const sweep[3])(const SK *, int, SKCopy *, const uint64_t *, uint64_t *, const uint32_t *, const uint32_t *, uint32_t *, const uint32_t *, uint32_t *) = {SKPopcountPlain, SKPopcountPOPCNT, SKPopcountAVX512};
+    sweep[SKPopcountLevel()](sk, nc, cp, SKBits(sk, sk->first + c0), t, k0, k1, q, slot, u);
+  }
   sk->hint_valid = PETSC_FALSE;
   PetscCall(PetscFree5(k0, k1, q, slot, u));
   PetscFunctionReturn(0);
