@@ -18,6 +18,18 @@
  * comm (the options are the same everywhere; file contents are broadcast first). */
 #define GlassyCheck(cond, comm, ...) PetscCheck(cond, comm, GLASSY_ERR_INPUT, __VA_ARGS__)
 
+/* A function called on rank 0 of a run's communicator at every sweep boundary, after the sweep's
+ * measurement and tempering: the campaign scheduler uses it to hand out work and to collect
+ * progress while rank 0 computes.  Setting *stop asks the run to checkpoint and stop, as a stop
+ * signal does.  fn == NULL: no hook. */
+typedef struct {
+  PetscErrorCode (*fn)(void *ctx, int64_t sweep, int64_t total_sweeps, int *stop);
+  void *ctx;
+} SweepHook;
+
+/* Signal number reported as the reason when a hook stops a run. */
+#define GLASSY_STOP_BY_HOOK 15
+
 /* Lanes per machine word: one sample per bit. */
 #define GLASSY_LANES_PER_WORD 64
 

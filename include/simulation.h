@@ -51,6 +51,7 @@ typedef struct {
   double               wall_start, wall_run;
   int64_t              sweep_start;      /* sweep at which this process started (restarts) */
   int                  interrupted;      /* signal that stopped the run, or 0 */
+  SweepHook            hook;             /* called on rank 0 at sweep boundaries (campaigns) */
   int64_t              checkpoints;      /* checkpoints written by this process */
   double               checkpoint_bytes; /* and their size */
 } Simulation;

@@ -50,6 +50,7 @@ typedef struct {
   double               wall_run, timer_sweep, timer_measure, timer_tempering, timer_checkpoint;
   int64_t              sweep_start;      /* sweep this process started from (restarts) */
   int                  interrupted;      /* the stop signal, or 0 */
+  SweepHook            hook;             /* called on rank 0 at sweep boundaries (campaigns) */
   int64_t              checkpoints;
   double               checkpoint_bytes;
   uint64_t             file_checksum;    /* hash of a loaded instance (0 when generated) */

@@ -1,5 +1,6 @@
 /* glassy: Monte Carlo simulation of spin glasses.  main() owns MPI_COMM_WORLD and is the one
  * place that decides how the program exits; the physics receives a communicator. */
+#include "campaign.h"
 #include "errors.h"
 #include "options.h"
 #include "checkpoint.h"
@@ -82,9 +83,23 @@ static PetscErrorCode Run(MPI_Comm comm, int *status)
   int           size;
 
   PetscFunctionBeginUser;
-  PetscCall(OptionsProcess(comm, &opt));
   PetscCall(PetscOptionsHasHelp(NULL, &help));
-  if (help) PetscFunctionReturn(0);
+  {
+    PetscBool    campaign;
+    CampaignSpec spec;
+    PetscCall(PetscOptionsHasName(NULL, NULL, "-campaign", &campaign));
+    if (campaign && !help) {
+      PetscCall(OptionsCampaign(comm, &spec));
+      PetscCall(CampaignRun(comm, &spec, status));
+      PetscCall(OptionsCampaignDestroy(&spec));
+      PetscFunctionReturn(0);
+    }
+    PetscCall(OptionsProcess(comm, &opt));
+    if (help) {
+      PetscCall(OptionsCampaign(comm, &spec)); /* lists the campaign options */
+      PetscFunctionReturn(0);
+    }
+  }
   PetscCall(OutputCheckWritable(comm, "-output", opt.output));
   if (opt.checkpoint[0]) PetscCall(OutputCheckWritable(comm, "-checkpoint", opt.checkpoint));
   if (opt.model == MODEL_SK) {

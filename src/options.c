@@ -1,6 +1,7 @@
 /* OptionsProcess: the one place where options are read.  Every value is validated here, with an
  * error that names the option and the value; the checks run identically on every rank. */
 #include "options.h"
+#include "campaign.h"
 #include "errors.h"
 
 #include <errno.h>
@@ -186,5 +187,296 @@ PetscErrorCode OptionsDestroy(GlassyOptions *opt)
 {
   PetscFunctionBeginUser;
   PetscCall(PetscFree(opt->command_line));
+  PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------------------------- campaigns */
+/* Keys of a campaign file that describe the campaign itself. */
+static const char *const campaign_keys[] = {"sizes", "samples", "batch", "ranks_per_group", "output_dir", "seed", NULL};
+/* Run options that may be one value for every size or a comma-separated list, one per size. */
+static const char *const per_size_keys[] = {"tmin", "tmax", "ntemps", "equilibration_sweeps", "measurement_sweeps", "measure_interval", "pt_interval", "checkpoint_interval", NULL};
+/* Run options a campaign sets for each task, which its file must not. */
+static const char *const task_keys[] = {"L", "N", "sample_offset", "output", "checkpoint", "restart", "quiet", "progress_interval", "couplings_file", "export_couplings", "temperatures", NULL};
+
+static int KeyIndex(const char *const *list, const char *name)
+{
+  for (int i = 0; list[i]; i++)
+    if (!strcmp(list[i], name)) return i;
+  return -1;
+}
+
+/* Split a comma-separated list in place; returns the number of items (at most max). */
+static int SplitList(char *s, char **items, int max)
+{
+  int n = 0;
+  for (char *p = s;; p++) {
+    char *c = strchr(p, ',');
+    if (n < max) items[n] = p;
+    n++;
+    if (!c) break;
+    *c = '\0';
+    p  = c;
+  }
+  for (int i = 0; i < n && i < max; i++) { /* trim blanks */
+    while (*items[i] == ' ') items[i]++;
+    for (size_t k = strlen(items[i]); k && items[i][k - 1] == ' '; k--) items[i][k - 1] = '\0';
+  }
+  return n;
+}
+
+/* Per-size integer list `key` of the campaign file: one value for every size or one per size. */
+static PetscErrorCode CampaignIntList(MPI_Comm comm, const CampaignSpec *spec, const char *key, const char *value, PetscInt lo, PetscInt *out)
+{
+  char *copy, *items[CAMPAIGN_MAX_SIZES + 1];
+  int   n;
+  PetscFunctionBeginUser;
+  PetscCall(PetscStrallocpy(value, &copy));
+  n = SplitList(copy, items, CAMPAIGN_MAX_SIZES + 1);
+  GlassyCheck(n == 1 || n == spec->nsizes, comm, "-campaign %s: %s has %d values for %d sizes (give one value, or one per size)", spec->file, key, n, spec->nsizes);
+  for (int s = 0; s < spec->nsizes; s++) {
+    const char *v = items[n == 1 ? 0 : s];
+    char       *end;
+    long long   x = strtoll(v, &end, 10);
+    GlassyCheck(*v && !*end && x >= lo && x <= PETSC_MAX_INT, comm, "-campaign %s: %s value '%s' must be an integer of at least %d", spec->file, key, v, (int)lo);
+    out[s] = (PetscInt)x;
+  }
+  PetscCall(PetscFree(copy));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CampaignAddKey(MPI_Comm comm, CampaignSpec *spec, int s, const char *key, const char *value)
+{
+  PetscFunctionBeginUser;
+  GlassyCheck(spec->nkeys[s] < CAMPAIGN_MAX_KEYS, comm, "-campaign %s: more than %d keys", spec->file, CAMPAIGN_MAX_KEYS);
+  PetscCall(PetscStrallocpy(key, &spec->keys[s][spec->nkeys[s]]));
+  PetscCall(PetscStrallocpy(value ? value : "", &spec->values[s][spec->nkeys[s]]));
+  spec->nkeys[s]++;
+  PetscFunctionReturn(0);
+}
+
+/* The seed of size `size`'s tasks: the campaign seed mixed with the size (splitmix64), so that
+ * sample k of different sizes has independent couplings and random streams. */
+static uint32_t CampaignSeed(uint64_t seed, PetscInt size)
+{
+  uint64_t z = (seed << 32 | (uint64_t)size) + 0x9e3779b97f4a7c15ULL;
+  z          = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z          = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return (uint32_t)((z ^ (z >> 31)) >> 32);
+}
+
+PetscErrorCode OptionsCampaignTask(MPI_Comm comm, const CampaignSpec *spec, int s, PetscInt first, PetscInt count, const char *output, const char *checkpoint, GlassyOptions *opt)
+{
+  PetscOptions   o;
+  PetscErrorCode e;
+  char           buf[32];
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsCreate(&o));
+  for (int k = 0; k < spec->nkeys[s]; k++) {
+    char name[256];
+    snprintf(name, sizeof name, "-%s", spec->keys[s][k]);
+    PetscCall(PetscOptionsSetValue(o, name, spec->values[s][k][0] ? spec->values[s][k] : NULL));
+  }
+  snprintf(buf, sizeof buf, "%" PetscInt_FMT, count);
+  PetscCall(PetscOptionsSetValue(o, "-samples", buf));
+  snprintf(buf, sizeof buf, "%" PetscInt_FMT, first);
+  PetscCall(PetscOptionsSetValue(o, "-sample_offset", buf));
+  /* The task's identity ends here (see CampaignTaskIdentity); what follows are its files. */
+  PetscCall(PetscOptionsSetValue(o, "-output", output));
+  PetscCall(PetscOptionsSetValue(o, "-checkpoint", checkpoint));
+  PetscCall(PetscOptionsSetValue(o, "-restart", NULL));
+  PetscCall(PetscOptionsSetValue(o, "-quiet", NULL));
+  PetscCall(PetscOptionsPush(o));
+  e = OptionsProcess(comm, opt);
+  PetscCall(PetscOptionsPop());
+  PetscCall(PetscOptionsDestroy(&o));
+  if (e == GLASSY_ERR_INPUT || ErrorsLastCode() == GLASSY_ERR_INPUT) GlassyCheck(!e, comm, "-campaign %s, size %" PetscInt_FMT ": %s", spec->file, spec->size[s], ErrorsLastMessage());
+  PetscCall(e);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OptionsCampaign(MPI_Comm comm, CampaignSpec *spec)
+{
+  PetscOptions cf;
+  PetscInt     n, sizes_n = CAMPAIGN_MAX_SIZES + 1;
+  char       **names, **values;
+  char         dir[PETSC_MAX_PATH_LEN] = "";
+  unsigned long long seed = 1;
+  int          rank;
+  PetscBool    has_samples = PETSC_FALSE, has_batch = PETSC_FALSE, has_ranks = PETSC_FALSE;
+  char        *v_samples = NULL, *v_batch = NULL, *v_ranks = NULL;
+  int          ksizes = -1;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(spec, sizeof *spec));
+  spec->parts             = 1;
+  spec->progress_interval = 10.0;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+
+  /* The command line of a campaign run. */
+  PetscOptionsBegin(comm, NULL, "Campaigns", NULL);
+  GlassyCallNamed(comm, "-campaign", PetscOptionsString("-campaign", "Run the finite-size-scaling campaign described in this file (PETSc options, or YAML for .yaml/.yml)", NULL, spec->file, spec->file, sizeof spec->file, NULL));
+  GlassyCallNamed(comm, "-restart", PetscOptionsBool("-restart", "Continue the campaign in its output_dir", NULL, spec->restart, &spec->restart, NULL));
+  GlassyCallNamed(comm, "-quiet", PetscOptionsBool("-quiet", "Print no progress lines", NULL, spec->quiet, &spec->quiet, NULL));
+  GlassyCallNamed(comm, "-progress_interval", PetscOptionsReal("-progress_interval", "Seconds between progress lines", NULL, spec->progress_interval, &spec->progress_interval, NULL));
+  GlassyCallNamed(comm, "-campaign_part", PetscOptionsInt("-campaign_part", "Run only this part of the tasks (0-based; SLURM job arrays)", NULL, spec->part, &spec->part, NULL));
+  GlassyCallNamed(comm, "-campaign_parts", PetscOptionsInt("-campaign_parts", "Number of parts the tasks are split into", NULL, spec->parts, &spec->parts, NULL));
+  GlassyCallNamed(comm, "-campaign_merge", PetscOptionsBool("-campaign_merge", "Run nothing: check that every task is done and write the index and merged results", NULL, spec->merge, &spec->merge, NULL));
+  PetscOptionsEnd();
+  {
+    PetscBool help;
+    PetscCall(PetscOptionsHasHelp(NULL, &help));
+    if (help) PetscFunctionReturn(0);
+  }
+  GlassyCheck(spec->file[0], comm, "-campaign: the path is empty");
+  PetscCall(PetscOptionsLeftGet(NULL, &n, &names, &values));
+  for (PetscInt i = 0; i < n; i++) {
+    if (IsPetscOption(names[i])) continue;
+    SETERRQ(comm, GLASSY_ERR_INPUT, "-%s %s: not an option of a campaign run (run options belong in the campaign file %s)", names[i], values[i] ? values[i] : "", spec->file);
+  }
+  PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
+  GlassyCheck(spec->parts >= 1, comm, "-campaign_parts %" PetscInt_FMT ": must be at least 1", spec->parts);
+  GlassyCheck(spec->part >= 0 && spec->part < spec->parts, comm, "-campaign_part %" PetscInt_FMT ": must be from 0 to %" PetscInt_FMT " (-campaign_parts %" PetscInt_FMT ")", spec->part, spec->parts - 1, spec->parts);
+  GlassyCheck(!(spec->merge && spec->parts > 1), comm, "-campaign_merge: merges every part; do not give -campaign_parts with it");
+  GlassyCheck(spec->progress_interval > 0, comm, "-progress_interval %.6g: must be positive", (double)spec->progress_interval);
+
+  { /* The file: readable, and its text for provenance. */
+    long len = -1;
+    int  err = 0;
+    if (!rank) {
+      FILE *f = fopen(spec->file, "rb");
+      if (!f) err = errno;
+      else {
+        if (fseek(f, 0, SEEK_END) == 0) len = ftell(f);
+        if (len >= 0 && len < (1 << 20)) {
+          PetscCall(PetscMalloc1(len + 1, &spec->text));
+          rewind(f);
+          if ((long)fread(spec->text, 1, (size_t)len, f) != len) err = EIO;
+          spec->text[len] = '\0';
+        } else err = EFBIG;
+        fclose(f);
+      }
+    }
+    PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
+    GlassyCheck(!err, comm, "-campaign %s: cannot read (%s)", spec->file, strerror(err));
+    PetscCallMPI(MPI_Bcast(&len, 1, MPI_LONG, 0, comm));
+    if (rank) PetscCall(PetscMalloc1(len + 1, &spec->text));
+    PetscCallMPI(MPI_Bcast(spec->text, (int)len + 1, MPI_CHAR, 0, comm));
+  }
+  PetscCall(PetscOptionsCreate(&cf));
+  {
+    size_t         l    = strlen(spec->file);
+    PetscBool      yaml = (PetscBool)((l > 5 && !strcmp(spec->file + l - 5, ".yaml")) || (l > 4 && !strcmp(spec->file + l - 4, ".yml")));
+    PetscErrorCode e    = yaml ? PetscOptionsInsertFileYAML(comm, cf, spec->file, PETSC_TRUE) : PetscOptionsInsertFile(comm, cf, spec->file, PETSC_TRUE);
+    GlassyCheck(!e, comm, "-campaign %s: cannot parse (%s)", spec->file, ErrorsLastMessage());
+  }
+  PetscCall(PetscOptionsLeftGet(cf, &n, &names, &values));
+
+  /* First the sizes and the model, which the other keys depend on. */
+  spec->model = MODEL_EA;
+  for (PetscInt i = 0; i < n; i++) {
+    if (!strcmp(names[i], "model")) spec->model = values[i] && !strcmp(values[i], "sk") ? MODEL_SK : MODEL_EA;
+    if (!strcmp(names[i], "sizes")) ksizes = (int)i;
+  }
+  GlassyCheck(ksizes >= 0 && values[ksizes], comm, "-campaign %s: no 'sizes' (the list of %s to simulate)", spec->file, spec->model == MODEL_SK ? "N" : "L");
+  {
+    char *copy, *items[CAMPAIGN_MAX_SIZES + 1];
+    PetscCall(PetscStrallocpy(values[ksizes], &copy));
+    sizes_n = SplitList(copy, items, CAMPAIGN_MAX_SIZES + 1);
+    GlassyCheck(sizes_n <= CAMPAIGN_MAX_SIZES, comm, "-campaign %s: sizes has %d values; at most %d", spec->file, (int)sizes_n, CAMPAIGN_MAX_SIZES);
+    spec->nsizes = (int)sizes_n;
+    for (int s = 0; s < spec->nsizes; s++) {
+      char     *end;
+      long long x = strtoll(items[s], &end, 10);
+      GlassyCheck(*items[s] && !*end && x >= 2 && x <= PETSC_MAX_INT, comm, "-campaign %s: sizes value '%s' is not a size (an integer of at least 2)", spec->file, items[s]);
+      spec->size[s] = (PetscInt)x;
+      for (int t = 0; t < s; t++) GlassyCheck(spec->size[t] != x, comm, "-campaign %s: size %lld is listed twice", spec->file, x);
+    }
+    PetscCall(PetscFree(copy));
+  }
+
+  /* Then every key: campaign keys, forbidden ones, per-size lists and options passed through. */
+  for (PetscInt i = 0; i < n; i++) {
+    const char *k = names[i], *v = values[i];
+    if (KeyIndex(campaign_keys, k) >= 0) {
+      if (!strcmp(k, "samples")) {
+        has_samples = PETSC_TRUE;
+        PetscCall(PetscStrallocpy(v, &v_samples));
+      }
+      if (!strcmp(k, "batch")) {
+        has_batch = PETSC_TRUE;
+        PetscCall(PetscStrallocpy(v, &v_batch));
+      }
+      if (!strcmp(k, "ranks_per_group")) {
+        has_ranks = PETSC_TRUE;
+        PetscCall(PetscStrallocpy(v, &v_ranks));
+      }
+      if (!strcmp(k, "output_dir")) PetscCall(PetscStrncpy(dir, v ? v : "", sizeof dir));
+      if (!strcmp(k, "seed")) GlassyCheck(v && !ParseU64(v, &seed) && seed <= 0xffffffffULL, comm, "-campaign %s: seed '%s' must be an integer from 0 to 4294967295", spec->file, v ? v : "");
+      continue;
+    }
+    GlassyCheck(KeyIndex(task_keys, k) < 0 && strncmp(k, "campaign", 8) && strncmp(k, "options_file", 12), comm, "-campaign %s: '%s' cannot be set in a campaign file (%s)", spec->file, k, !strcmp(k, "L") || !strcmp(k, "N") ? "the sizes are given by 'sizes'" : !strcmp(k, "temperatures") ? "give each size its ladder with tmin, tmax and ntemps" : "the campaign sets it for each task");
+    if (KeyIndex(per_size_keys, k) >= 0 && v) {
+      char *copy, *items[CAMPAIGN_MAX_SIZES + 1];
+      int   m;
+      PetscCall(PetscStrallocpy(v, &copy));
+      m = SplitList(copy, items, CAMPAIGN_MAX_SIZES + 1);
+      GlassyCheck(m == 1 || m == spec->nsizes, comm, "-campaign %s: %s has %d values for %d sizes (give one value, or one per size)", spec->file, k, m, spec->nsizes);
+      for (int s = 0; s < spec->nsizes; s++) PetscCall(CampaignAddKey(comm, spec, s, k, items[m == 1 ? 0 : s]));
+      PetscCall(PetscFree(copy));
+    } else
+      for (int s = 0; s < spec->nsizes; s++) PetscCall(CampaignAddKey(comm, spec, s, k, v));
+  }
+  PetscCall(PetscOptionsLeftRestore(cf, &n, &names, &values));
+  PetscCall(PetscOptionsDestroy(&cf));
+
+  GlassyCheck(dir[0], comm, "-campaign %s: no 'output_dir' (the directory for the campaign's files)", spec->file);
+  PetscCall(PetscStrncpy(spec->dir, dir, sizeof spec->dir));
+  GlassyCheck(has_samples, comm, "-campaign %s: no 'samples' (disorder samples per size)", spec->file);
+  PetscCall(CampaignIntList(comm, spec, "samples", v_samples ? v_samples : "", 1, spec->samples));
+  if (has_batch) PetscCall(CampaignIntList(comm, spec, "batch", v_batch ? v_batch : "", 1, spec->batch));
+  else
+    for (int s = 0; s < spec->nsizes; s++) spec->batch[s] = PetscMin(spec->samples[s], 64);
+  if (has_ranks) PetscCall(CampaignIntList(comm, spec, "ranks_per_group", v_ranks ? v_ranks : "", 1, spec->ranks));
+  else
+    for (int s = 0; s < spec->nsizes; s++) spec->ranks[s] = 1;
+  PetscCall(PetscFree(v_samples));
+  PetscCall(PetscFree(v_batch));
+  PetscCall(PetscFree(v_ranks));
+  {
+    int size;
+    PetscCallMPI(MPI_Comm_size(comm, &size));
+    for (int s = 0; s < spec->nsizes; s++) {
+      char num[32];
+      GlassyCheck(spec->batch[s] <= GLASSY_MAX_SAMPLES, comm, "-campaign %s: batch %" PetscInt_FMT " for size %" PetscInt_FMT ": at most %d samples per task", spec->file, spec->batch[s], spec->size[s], GLASSY_MAX_SAMPLES);
+      GlassyCheck(spec->merge || spec->ranks[s] <= size, comm, "-campaign %s: ranks_per_group %" PetscInt_FMT " for size %" PetscInt_FMT " exceeds the %d ranks of this job", spec->file, spec->ranks[s], spec->size[s], size);
+      spec->seed[s] = CampaignSeed(seed, spec->size[s]);
+      snprintf(num, sizeof num, "%" PetscInt_FMT, spec->size[s]);
+      PetscCall(CampaignAddKey(comm, spec, s, spec->model == MODEL_SK ? "N" : "L", num));
+      snprintf(num, sizeof num, "%u", spec->seed[s]);
+      PetscCall(CampaignAddKey(comm, spec, s, "seed", num));
+    }
+  }
+  /* Validate every size's run options now, before any work, and estimate its cost. */
+  for (int s = 0; s < spec->nsizes; s++) {
+    GlassyOptions o;
+    double        N;
+    PetscCall(OptionsCampaignTask(comm, spec, s, 0, PetscMin(spec->batch[s], spec->samples[s]), "validate.h5", "validate.ckpt.h5", &o));
+    N             = o.model == MODEL_SK ? (double)o.N : PetscPowReal((PetscReal)o.L, (PetscReal)o.dim);
+    spec->cost[s] = N * (double)o.replicas * (double)o.ntemps * (double)(o.equilibration_sweeps + o.measurement_sweeps);
+    GlassyCheck(o.model == spec->model, comm, "-campaign %s: inconsistent model", spec->file);
+    PetscCall(OptionsDestroy(&o));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OptionsCampaignDestroy(CampaignSpec *spec)
+{
+  PetscFunctionBeginUser;
+  for (int s = 0; s < spec->nsizes; s++)
+    for (int k = 0; k < spec->nkeys[s]; k++) {
+      PetscCall(PetscFree(spec->keys[s][k]));
+      PetscCall(PetscFree(spec->values[s][k]));
+    }
+  PetscCall(PetscFree(spec->text));
   PetscFunctionReturn(0);
 }

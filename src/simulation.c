@@ -251,6 +251,11 @@ PetscErrorCode SimulationRun(Simulation *sim)
     }
     { /* Sweep boundary: a stop signal on any rank, or rank 0's clock, calls for a checkpoint. */
       int flags[2] = {SignalsCaught(), opt->checkpoint[0] && sim->lat->rank == 0 && MPI_Wtime() >= next_checkpoint};
+      if (sim->hook.fn && sim->lat->rank == 0) {
+        int stop = 0;
+        PetscCall(sim->hook.fn(sim->hook.ctx, sim->sweep, sim->total_sweeps, &stop));
+        if (stop && !flags[0]) flags[0] = GLASSY_STOP_BY_HOOK;
+      }
       if (sim->lat->size > 1) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, flags, 2, MPI_INT, MPI_MAX, sim->comm));
       if (opt->checkpoint[0] && (flags[0] || flags[1])) {
         PetscCall(CheckpointWrite(sim));

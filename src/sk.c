@@ -358,6 +358,11 @@ PetscErrorCode SKRun(SK *sk)
     {
       /* Sweep boundary: a stop signal on any rank, rank 0's progress clock, a due checkpoint. */
       int flags[3] = {SignalsCaught(), !opt->quiet && sk->rank == 0 && MPI_Wtime() >= next_progress, opt->checkpoint[0] && sk->rank == 0 && MPI_Wtime() >= next_checkpoint};
+      if (sk->hook.fn && sk->rank == 0) {
+        int stop = 0;
+        PetscCall(sk->hook.fn(sk->hook.ctx, sk->sweep, sk->total_sweeps, &stop));
+        if (stop && !flags[0]) flags[0] = GLASSY_STOP_BY_HOOK;
+      }
       if (sk->size > 1) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, flags, 3, MPI_INT, MPI_MAX, sk->comm));
       if (opt->checkpoint[0] && (flags[0] || flags[2])) {
         PetscCall(SKCheckpointWrite(sk));
@@ -375,6 +380,6 @@ PetscErrorCode SKRun(SK *sk)
     }
   }
   sk->wall_run = MPI_Wtime() - start;
-  if (sk->interrupted) PetscCall(PetscPrintf(sk->comm, "glassy: stopped by signal %d at sweep %" PetscInt64_FMT " of %" PetscInt64_FMT "; %s\n", sk->interrupted, (PetscInt64)sk->sweep, (PetscInt64)sk->total_sweeps, opt->checkpoint[0] ? "continue with -restart" : "no -checkpoint was given, so nothing was saved"));
+  if (sk->interrupted && !opt->quiet) PetscCall(PetscPrintf(sk->comm, "glassy: stopped by signal %d at sweep %" PetscInt64_FMT " of %" PetscInt64_FMT "; %s\n", sk->interrupted, (PetscInt64)sk->sweep, (PetscInt64)sk->total_sweeps, opt->checkpoint[0] ? "continue with -restart" : "no -checkpoint was given, so nothing was saved"));
   PetscFunctionReturn(0);
 }
