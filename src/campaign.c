@@ -414,8 +414,21 @@ static int Exists(const char *dir, const char *name)
 {
   char        path[PETSC_MAX_PATH_LEN + 64];
   struct stat st;
-  snprintf(path, sizeof path, "%s/%s", dir, name);
+  snprintf(path, sizeof path, name[0] ? "%s/%s" : "%s%s", dir, name);
   return stat(path, &st) == 0;
+}
+
+/* Whether any task of this part (or its index) has left a file. */
+static int PartStarted(const Campaign *c)
+{
+  char out[PETSC_MAX_PATH_LEN + 64], ckpt[PETSC_MAX_PATH_LEN + 64], name[64];
+  snprintf(name, sizeof name, "index-part%" PetscInt_FMT "of%" PetscInt_FMT ".h5", c->spec->part, c->spec->parts);
+  if (c->spec->parts > 1 && Exists(c->spec->dir, name)) return 1;
+  for (int k = 0; k < c->norder; k++) {
+    CampaignTaskPaths(c->spec, &c->task[c->order[k]], out, ckpt, sizeof out);
+    if (Exists(out, "") || Exists(ckpt, "")) return 1;
+  }
+  return 0;
 }
 
 PetscErrorCode CampaignRun(MPI_Comm comm, CampaignSpec *spec, int *status)
@@ -456,8 +469,8 @@ PetscErrorCode CampaignRun(MPI_Comm comm, CampaignSpec *spec, int *status)
   if (!c.rank) {
     if (spec->merge) {
       if (!Exists(spec->dir, "tasks")) e = PetscError(PETSC_COMM_SELF, __LINE__, PETSC_FUNCTION_NAME, __FILE__, GLASSY_ERR_INPUT, PETSC_ERROR_INITIAL, "-campaign_merge: output_dir %s holds no campaign", spec->dir);
-    } else if (!spec->restart && (Exists(spec->dir, "tasks") || Exists(spec->dir, "index.h5") || Exists(spec->dir, "results.h5")))
-      e = PetscError(PETSC_COMM_SELF, __LINE__, PETSC_FUNCTION_NAME, __FILE__, GLASSY_ERR_INPUT, PETSC_ERROR_INITIAL, "-campaign %s: output_dir %s already holds a campaign; add -restart to continue it, or choose another output_dir", spec->file, spec->dir);
+    } else if (!spec->restart && (Exists(spec->dir, "index.h5") || Exists(spec->dir, "results.h5") || PartStarted(&c)))
+      e = PetscError(PETSC_COMM_SELF, __LINE__, PETSC_FUNCTION_NAME, __FILE__, GLASSY_ERR_INPUT, PETSC_ERROR_INITIAL, "-campaign %s: output_dir %s already holds %s of this campaign; add -restart to continue it, or choose another output_dir", spec->file, spec->dir, spec->parts > 1 ? "this part" : "a run");
     if (!e && !spec->merge) e = CampaignMakeDirs(spec);
     if (!e) e = CampaignScan(spec, c.task, c.ntasks);
   }
