@@ -520,7 +520,7 @@ PetscErrorCode CampaignRun(MPI_Comm comm, CampaignSpec *spec, int *status)
     if (!e && complete && spec->parts == 1) e = CampaignMerge(spec, c.task, c.ntasks);
     Work(&c, &done, &left);
     if (!e && !spec->quiet) e = PrintProgress(&c, PETSC_TRUE);
-    if (!e && done > 0) e = PetscPrintf(PETSC_COMM_SELF, "glassy: %.4g spin-flip attempts in %.1f s on %d ranks: %.1f ps per attempt per core\n", done, wall, c.size, wall * c.size / done * 1e12);
+    if (!e && done > 0) e = PetscPrintf(PETSC_COMM_SELF, "glassy: %.6g spin-flip attempts in %.3f s on %d ranks: %.1f ps per attempt per core\n", done, wall, c.size, wall * c.size / done * 1e12);
   }
   PetscCall(ErrorsShare(comm, 0, e));
   PetscCallMPI(MPI_Bcast(&complete, 1, MPI_INT, 0, comm));

@@ -42,6 +42,7 @@ compare() {
 until_header() { for _ in $(seq 200); do grep -q "^glassy: campaign .*tasks" "$1" 2>/dev/null && break; sleep 0.05; done; }
 
 GLASSY=$(realpath "$GLASSY")
+SRC=$(realpath "$top_srcdir")
 cd "$WORK" || fail "no work directory"
 
 # The reference: 3 ranks, groups of 1 (L=4) and 2 (L=6) ranks.
@@ -53,6 +54,12 @@ grep -q "tasks done (L4 .*/3, L6 .*/2), .* attempts/s, .* elapsed, about .* left
 "$H5DUMP" -d /tasks/state ref/index.h5 | grep -q "(0): 3, 3, 3, 3, 3$" || fail "index: not every task is done"
 ls ref/tasks/L6/*.ckpt.h5 > /dev/null 2>&1 && fail "checkpoints of finished tasks were left behind"
 echo "ok: reference campaign on 3 ranks (groups of 1 and 2), index and merged results"
+"$PYTHON3" "$SRC/tools/campaign_analysis.py" ref --bootstrap 20 > analysis.log 2>&1 || { cat analysis.log; fail "campaign_analysis.py on the campaign"; }
+for f in report.txt binder.png xi_over_L.png swap_acceptance.png equilibration.png; do
+  [ -s "ref/analysis/$f" ] || fail "campaign_analysis.py wrote no $f"
+done
+grep -q "L=4/L=6" ref/analysis/report.txt || fail "the analysis report has no crossing of L=4 and L=6"
+echo "ok: campaign_analysis.py on the merged results: report and figures"
 
 # The same campaign on 1 rank and on 2 (groups of 1).
 campaign one.opts one

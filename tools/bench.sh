@@ -4,7 +4,7 @@
 # the figures.  Figures are medians of BENCH_REPS runs (default 3); this is not a test and
 # nothing here passes or fails on speed.
 #
-#   tools/bench.sh [W1 W2 W3 W4 W5] [--no-doc]
+#   tools/bench.sh [W1 W2 W3 W4 W5 W6] [--no-doc]
 #
 # W1  3D bimodal EA, L=32, 64 samples, 2 replicas x 32 temperatures, tempering and measurements
 #     every 10 sweeps, Metropolis: picoseconds per spin-flip attempt per core.
@@ -14,6 +14,8 @@
 # W4  3D bimodal EA, L=64, 2 replicas x 8 temperatures, on 1 and 2 ranks: parallel efficiency and
 #     the shares of the run in halo waits, measurements and tempering.
 # W5  checkpoint write bandwidth: 3D EA, L=64, 2 replicas x 32 temperatures (135 MB of state).
+# W6  a campaign of 8 equal tasks (3D bimodal EA, L=8, 64 samples each) on 1 rank and on all
+#     cores: the aggregate rate (attempts per second) on P ranks over P times the 1-rank rate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -ne 0 ] || export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -24,11 +26,11 @@ WANT=()
 for a in "$@"; do
   case $a in
     --no-doc) DOC=0 ;;
-    W[1-5]) WANT+=("$a") ;;
-    *) echo "bench.sh: unknown argument '$a' (W1..W5, --no-doc)" >&2; exit 2 ;;
+    W[1-6]) WANT+=("$a") ;;
+    *) echo "bench.sh: unknown argument '$a' (W1..W6, --no-doc)" >&2; exit 2 ;;
   esac
 done
-[ ${#WANT[@]} -gt 0 ] || WANT=(W1 W2 W3 W4 W5)
+[ ${#WANT[@]} -gt 0 ] || WANT=(W1 W2 W3 W4 W5 W6)
 [ -x ./glassy ] || { echo "bench.sh: ./glassy is not built (run make)" >&2; exit 1; }
 WORK=$(mktemp -d /tmp/glassy-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
@@ -96,6 +98,19 @@ PY
       echo "$(attr "$WORK/W5.h5" checkpoint_MB_per_s) $(attr "$WORK/W5.h5" checkpoints_written) $(attr "$WORK/W5.h5" checkpoint_bytes)"
     done > "$WORK/v"
     row W5 "$(awk '{print $1}' "$WORK/v" | median | awk '{printf "%.0f MB/s", $1}') ($(awk 'NR == 1 {printf "%d checkpoints of %.0f MB per run", $2, $3 / $2 / 1e6}' "$WORK/v"), to $(df -P /tmp | awk 'NR == 2 {print $1}'))" "glassy ${opts//$WORK/\/tmp}"
+    ;;
+  W6)
+    P=$(nproc)
+    printf -- '-dim 3\n-couplings bimodal\n-sizes 8\n-samples 512\n-batch 64\n-ntemps 16\n-tmin 0.9\n-tmax 2.0\n-equilibration_sweeps 400\n-measurement_sweeps 400\n-output_dir %s\n' "$WORK/w6" > "$WORK/w6.opts"
+    for n in 1 "$P"; do
+      for r in $(seq "$REPS"); do
+        rm -rf "$WORK/w6"
+        mpiexec -n "$n" ./glassy -campaign "$WORK/w6.opts" -quiet > "$WORK/log" 2>&1 || { cat "$WORK/log" >&2; exit 1; }
+        # "glassy: A spin-flip attempts in T s on P ranks": the aggregate rate A/T
+        awk '/spin-flip attempts in/ {print $2 / $6}' "$WORK/log"
+      done | median > "$WORK/w6-$n"
+    done
+    row W6 "$(awk '{printf "%.3g attempts/s on 1 rank, %.3g on %d: %.0f%% of %d times the 1-rank rate", a, $1, p, 100 * $1 / (p * a), p}' a="$(cat "$WORK/w6-1")" p="$P" "$WORK/w6-$P")" "mpiexec -n 1|$P glassy -campaign w6.opts (L=8, 8 tasks of 64 samples, 16 temperatures, 800 sweeps)"
     ;;
   esac
 done

@@ -110,45 +110,64 @@ def _dataset(node, name, path):
     return node[name][...]
 
 
-def _check_shape(array, shape, what, path):
-    if array.shape != tuple(shape):
-        raise LayoutError(f"{path}: {what} has shape {array.shape}, expected {tuple(shape)}")
+def _check_shape(actual, expected, what, path):
+    if tuple(actual) != tuple(expected):
+        raise LayoutError(f"{path}: {what} has shape {tuple(actual)}, expected {tuple(expected)}")
+
+
+def _read_observables(g, model, nT, path):
+    """observables/NAME [samples][nT] of the model, and the number of samples."""
+    obs = {k: _dataset(g, f"observables/{k}", path) for k in REQUIRED_OBSERVABLES[model]}
+    nsamples = obs["energy"].shape[0] if obs["energy"].ndim == 2 else 0
+    if nsamples < 1:
+        raise LayoutError(f"{path}: {g.name}/observables/energy has shape {obs['energy'].shape}, expected [samples >= 1][{nT}]")
+    for k, a in obs.items():
+        _check_shape(a.shape, (nsamples, nT), f"{g.name}/observables/{k}", path)
+    return obs, nsamples
+
+
+def _read_logbins(g, nsamples, nT, path):
+    """logbins/NAME [samples][nT][K] of the equilibration observables, and the window bounds."""
+    windows = {k: _dataset(g, f"logbins/{k}", path) for k in ("sweep_first", "sweep_last", "measurements")}
+    K = windows["sweep_first"].size
+    for k, a in windows.items():
+        _check_shape(a.shape, (K,), f"{g.name}/logbins/{k}", path)
+    lb = {k: _dataset(g, f"logbins/{k}", path) for k in EQUILIBRATION_OBSERVABLES}
+    for k, a in lb.items():
+        _check_shape(a.shape, (nsamples, nT, K), f"{g.name}/logbins/{k}", path)
+    return lb, windows
+
+
+def _check_pq(g, nsamples, nT, N, path):
+    """SK: observables/pq [samples][nT][N+1] and pq_q [N+1] exist (pq is read later, by slices)."""
+    for k, shape in (("pq", (nsamples, nT, N + 1)), ("pq_q", (N + 1,))):
+        if not isinstance(g.get(f"observables/{k}"), h5py.Dataset):
+            raise LayoutError(f"{path}: missing dataset {g.name}/observables/{k}")
+        _check_shape(g[f"observables/{k}"].shape, shape, f"{g.name}/observables/{k}", path)
 
 
 def read_size(f, model, size_name, size, path):
     """Everything the analysis needs from one size group, as a dict."""
     name = f"{size_name}{size}"
-    if name not in f or not isinstance(f[name], h5py.Group):
+    if not isinstance(f.get(name), h5py.Group):
         raise LayoutError(f"{path}: missing group /{name} (listed in the 'sizes' attribute)")
     g = f[name]
-    attrs = {k: _decode(v) for k, v in g.attrs.items()}
     T = _dataset(g, "temperatures", path)
-    obs = {k: _dataset(g, f"observables/{k}", path) for k in REQUIRED_OBSERVABLES[model]}
-    nsamples = obs["energy"].shape[0] if obs["energy"].ndim == 2 else -1
-    if nsamples < 1:
-        raise LayoutError(f"{path}: /{name}/observables/energy has no samples")
-    for k, a in obs.items():
-        _check_shape(a, (nsamples, T.size), f"/{name}/observables/{k}", path)
-    lb = {k: _dataset(g, f"logbins/{k}", path) for k in EQUILIBRATION_OBSERVABLES}
-    windows = {k: _dataset(g, f"logbins/{k}", path) for k in ("sweep_first", "sweep_last", "measurements")}
-    nwin = windows["sweep_first"].size
-    for k, a in lb.items():
-        _check_shape(a, (nsamples, T.size, nwin), f"/{name}/logbins/{k}", path)
+    if T.ndim != 1 or T.size < 1:
+        raise LayoutError(f"{path}: /{name}/temperatures has shape {T.shape}, expected [nT >= 1]")
+    obs, nsamples = _read_observables(g, model, T.size, path)
+    lb, windows = _read_logbins(g, nsamples, T.size, path)
     swap = _dataset(g, "pt/swap_acceptance", path)
-    _check_shape(swap, (nsamples, max(T.size - 1, 0)), f"/{name}/pt/swap_acceptance", path)
+    _check_shape(swap.shape, (nsamples, T.size - 1), f"/{name}/pt/swap_acceptance", path)
     if model == "ea":
         L, dim = int(_attr(g, "L", path)), int(_attr(g, "dim", path))
         N = L**dim
     else:
         L, dim, N = None, None, int(_attr(g, "N", path))
-        # Only shapes here: P(q) itself is read later, two temperatures at a time.
-        pq_shape = g["observables/pq"].shape if "observables/pq" in g else None
-        if pq_shape is None:
-            raise LayoutError(f"{path}: missing dataset /{name}/observables/pq")
-        _check_shape(np.empty(pq_shape, dtype=np.uint8), (nsamples, T.size, N + 1), f"/{name}/observables/pq", path)
-        _check_shape(_dataset(g, "observables/pq_q", path), (N + 1,), f"/{name}/observables/pq_q", path)
+        _check_pq(g, nsamples, T.size, N, path)
     return {"name": name, "size": int(size), "L": L, "N": N, "dim": dim, "T": T, "obs": obs,
-            "logbins": lb, "windows": windows, "swap": swap, "attrs": attrs, "samples": nsamples}
+            "logbins": lb, "windows": windows, "swap": swap, "samples": nsamples,
+            "attrs": {k: _decode(v) for k, v in g.attrs.items()}}
 
 
 def load_campaign(path):
@@ -330,9 +349,12 @@ def complete_windows(first, last, count):
     return [k for k in range(first.size) if count[k] > 0 and last[k] == 2 * first[k] - 1]
 
 
-def agree_within_errors(a, ea, b, eb, nsigma=EQUILIBRATION_NSIGMA):
-    """The equilibration criterion: |a - b| <= nsigma sqrt(ea^2 + eb^2).  NaN errors fail."""
-    return bool(abs(a - b) <= nsigma * np.hypot(ea, eb))
+def agree_within_errors(diff, ediff, nsigma=EQUILIBRATION_NSIGMA):
+    """The equilibration criterion: |b - a| <= nsigma * (error of b - a).  The error is that of the
+    per-sample difference (paired): both windows average the same samples, so their
+    sample-to-sample spread cancels in the difference and would hide a drift if the two errors
+    were simply combined.  NaN errors fail."""
+    return bool(abs(diff) <= nsigma * ediff)
 
 
 def window_check(series, first, last, count):
@@ -340,17 +362,25 @@ def window_check(series, first, last, count):
 
     series: [samples, K], the window averages of each sample at one temperature.  Returns a dict
     with the two windows (indices), their averages a, b and jackknife errors ea, eb, the paired
-    error of a - b (jackknife of the per-sample difference: informative only), and ok, the
-    verdict of agree_within_errors; or windows=None (ok=None) with fewer than two complete."""
+    error ed of b - a (jackknife of the per-sample difference), and ok, the verdict of
+    agree_within_errors on b - a and ed.  ok is None, with the reason in 'why', when the check cannot
+    be made: fewer than two complete windows (windows is then None), or no finite errors (one
+    sample, or NaN data)."""
     wins = complete_windows(first, last, count)
     if len(wins) < 2:
-        return {"windows": None, "ok": None, "ncomplete": len(wins)}
+        return {"windows": None, "ok": None, "ncomplete": len(wins),
+                "why": f"fewer than two complete windows ({len(wins)})"}
     ka, kb = wins[-2], wins[-1]
     a, ea = jackknife(lambda x: x, series[:, ka])
     b, eb = jackknife(lambda x: x, series[:, kb])
     _, ed = jackknife(lambda x: x, series[:, kb] - series[:, ka])
-    return {"windows": (ka, kb), "a": float(a), "ea": float(ea), "b": float(b), "eb": float(eb),
-            "ed": float(ed), "ok": agree_within_errors(a, ea, b, eb), "ncomplete": len(wins)}
+    res = {"windows": (ka, kb), "a": float(a), "ea": float(ea), "b": float(b), "eb": float(eb),
+           "ed": float(ed), "ncomplete": len(wins), "ok": None, "why": None}
+    if np.all(np.isfinite([a, b, ed])):
+        res["ok"] = agree_within_errors(b - a, ed)
+    else:
+        res["why"] = "no error estimate (one sample, or NaN data)"
+    return res
 
 
 def size_equilibration(sd):
@@ -362,13 +392,19 @@ def size_equilibration(sd):
 
 
 def size_verdict(checks):
-    """One line summarising a size: equilibrated (every check passes), not (list of failing T
-    indices), or not testable (fewer than two complete windows)."""
-    flat = [c for k in checks for c in checks[k]]
-    if any(c["ok"] is None for c in flat):
-        return "untestable", []
-    failing = sorted({t for k in checks for t, c in enumerate(checks[k]) if not c["ok"]})
-    return ("equilibrated" if not failing else "not equilibrated"), failing
+    """Summary of one size: (verdict, failing T indices, untestable T indices, reason).
+
+    The verdict is that of the lowest temperature, where tempering equilibrates slowest:
+    'not equilibrated' if a check fails there, 'cannot tell' if one cannot be made there (with
+    its reason), else 'equilibrated'.  Failures at other temperatures are listed for information:
+    each check is a 2-sigma test, so about one in twenty fails by chance."""
+    cells = [(t, c) for k in checks for t, c in enumerate(checks[k])]
+    failing = sorted({t for t, c in cells if c["ok"] is False})
+    untestable = sorted({t for t, c in cells if c["ok"] is None})
+    why = next((c["why"] for t, c in cells if c["ok"] is None), None)
+    if 0 in failing:
+        return "not equilibrated", failing, untestable, why
+    return ("cannot tell" if 0 in untestable else "equilibrated"), failing, untestable, why
 
 
 # ----------------------------------------------------------------------------- formatting
@@ -395,6 +431,12 @@ def size_label(data, sd):
 # ----------------------------------------------------------------------------- figures
 
 
+def _bars(err):
+    """Error bars for matplotlib: NaN errors (one sample) drawn as none, without warnings."""
+    err = np.asarray(err, dtype=float)
+    return np.where(np.isfinite(err), err, 0.0)
+
+
 def _finish(fig, ax, path):
     ax.legend(fontsize="small")
     ax.grid(alpha=0.3)
@@ -408,7 +450,7 @@ def plot_quantity(data, averages, crossings, quantity, ylabel, path):
     """A quantity against T for every size with jackknife error bars; crossings marked."""
     fig, ax = plt.subplots(figsize=(6.4, 4.6))
     for sd, av in zip(data["sizes"], averages):
-        ax.errorbar(sd["T"], av[quantity][0], av[quantity][1], marker="o", ms=3, capsize=2, label=size_label(data, sd))
+        ax.errorbar(sd["T"], av[quantity][0], _bars(av[quantity][1]), marker="o", ms=3, capsize=2, label=size_label(data, sd))
     for c in crossings:
         if c["quantity"] == quantity and c["full"]["T"] is not None:
             Tx = c["full"]["T"]
@@ -442,7 +484,7 @@ def plot_equilibration(data, path):
         x = np.sqrt(w["sweep_first"] * w["sweep_last"])
         for ax, obs in zip(axes, EQUILIBRATION_OBSERVABLES):
             y, e = jackknife(lambda v: v, sd["logbins"][obs][:, 0, :])
-            line = ax.errorbar(x[used], y[used], e[used], marker="none", capsize=2, label=f"{size_label(data, sd)}, T={sd['T'][0]:.3g}")
+            line = ax.errorbar(x[used], y[used], _bars(e[used]), marker="none", capsize=2, label=f"{size_label(data, sd)}, T={sd['T'][0]:.3g}")
             colour = line[0].get_color()
             done = [k for k in used if k in full]
             part = [k for k in used if k not in full]
@@ -527,7 +569,7 @@ def report_tables(data, averages):
     heads = {"e": "[e]", "q2": "[<q^2>]", "g": "g", "chi": "chi_SG", "xiL": "xi_L/L"}
     lines = ["", "Disorder averages (jackknife errors over samples; g and xi_L from averaged moments):"]
     for sd, av in zip(data["sizes"], averages):
-        lines.append(f"  {size_label(data, sd)} ({sd['samples']} samples)")
+        lines.append(f"  {size_label(data, sd)} ({sd['samples']} sample{'s' if sd['samples'] > 1 else ''})")
         lines.append("    " + f"{'T':>7}" + "".join(f"{heads[c]:>16}" for c in cols))
         for t, T in enumerate(sd["T"]):
             lines.append("    " + f"{T:>7.4f}" + "".join(f"{fmt(av[c][0][t], av[c][1][t]):>16}" for c in cols))
@@ -542,7 +584,7 @@ def describe_crossing(c):
     lo, hi = full["range"]
     if full["T"] is None:
         return f"no crossing in [{lo:.4f}, {hi:.4f}]; {100 * frac:.0f}% of resamples cross"
-    text = f"T = {full['T']:.4f} +- {c['std']:.4f}  ({100 * frac:.0f}% of resamples cross)"
+    text = f"T = {fmt(full['T'], c['std'])}  ({100 * frac:.0f}% of resamples cross)"
     if len(full["roots"]) > 1:
         text += f"; {len(full['roots'])} roots in [{lo:.3f}, {hi:.3f}]: " + ", ".join(f"{r:.3f}" for r in full["roots"])
     if not full["order_ok"]:
@@ -551,8 +593,9 @@ def describe_crossing(c):
 
 
 def report_crossings(data, crossings, nboot, seed):
-    lines = ["", f"Crossings of consecutive sizes (PCHIP interpolation on each ladder; errors: standard deviation "
-             f"over {nboot} bootstrap resamples of the samples of each size, seed {seed}):"]
+    lines = ["", "Crossings of consecutive sizes (PCHIP interpolation on each size's ladder, roots in the overlap",
+             f"of the two ranges; error: standard deviation over {nboot} bootstrap resamples of the samples of",
+             f"each size, seed {seed}):"]
     if not crossings:
         lines.append("  only one size: no crossings")
     for c in crossings:
@@ -589,8 +632,8 @@ def equilibration_row(data, sd, checks, t):
     cells = []
     for k in EQUILIBRATION_OBSERVABLES:
         c = checks[k][t]
-        cells.append(f"{fmt(c['a'], c['ea']):>13} {fmt(c['b'], c['eb']):>13} {fmt(c['b'] - c['a'], c['ed']):>12} "
-                     f"{'ok' if c['ok'] else 'DRIFT':>5}")
+        verdict = {True: "ok", False: "DRIFT", None: "n/a"}[c["ok"]]
+        cells.append(f"{fmt(c['a'], c['ea']):>13} {fmt(c['b'], c['eb']):>13} {fmt(c['b'] - c['a'], c['ed']):>12} {verdict:>5}")
     return f"  {size_label(data, sd):>7} {sd['T'][t]:>7.4f} {win:>20} " + " ".join(cells)
 
 
@@ -601,24 +644,38 @@ def equilibration_header():
 
 def report_equilibration(data, checks_all):
     lines = ["", "Equilibration: disorder averages of <q^2> and <e> in the last two complete logarithmic windows",
-             f"(a: second-to-last, b: last; jackknife errors). Criterion: equilibrated when |a - b| <= "
-             f"{EQUILIBRATION_NSIGMA:g} sqrt(ea^2 + eb^2)", "for both observables. 'b-a(paired)' is the difference with the "
-             "error of the per-sample difference (for information;", "it is smaller because both windows hold the same samples).",
+             "(a: second-to-last, b: last; jackknife errors over samples).",
+             "'b-a(paired)' is b - a with the jackknife error of the per-sample difference (both windows",
+             "average the same samples, so their sample-to-sample spread cancels in the difference).",
+             f"Criterion: equilibrated when |b - a| <= {EQUILIBRATION_NSIGMA:g} x that error, for both observables.",
              "At the lowest temperature of each size:", equilibration_header()]
     for sd, checks in zip(data["sizes"], checks_all):
         lines.append(equilibration_row(data, sd, checks, 0))
     lines.append("Per size, over all temperatures (full table in equilibration.txt):")
     for sd, checks in zip(data["sizes"], checks_all):
-        verdict, failing = size_verdict(checks)
-        if verdict == "untestable":
-            lines.append(f"  {size_label(data, sd)}: cannot tell: fewer than two complete windows")
-        elif verdict == "equilibrated":
-            lines.append(f"  {size_label(data, sd)}: equilibrated (all {sd['T'].size} temperatures pass)")
-        else:
-            temps = ", ".join(f"{sd['T'][t]:.3f}" for t in failing)
-            lines.append(f"  {size_label(data, sd)}: NOT equilibrated: {len(failing)} of {sd['T'].size} temperatures fail (T = {temps})")
-    lines.append(f"  (each check is a {EQUILIBRATION_NSIGMA:g}-sigma test: with many temperatures an isolated failure can be chance)")
+        lines.append(f"  {size_label(data, sd)}: " + verdict_text(sd, *size_verdict(checks)))
+    lines.append(f"  (the verdict is that of the lowest temperature, where tempering equilibrates slowest; each check is a")
+    lines.append(f"  {EQUILIBRATION_NSIGMA:g}-sigma test, so about one in twenty fails by chance at the other temperatures)")
     return lines
+
+
+def verdict_text(sd, verdict, failing, untestable, why):
+    """The per-size equilibration sentence of the report."""
+    nT = sd["T"].size
+
+    def temps(ts):
+        return ", ".join(f"{sd['T'][t]:.3f}" for t in ts)
+
+    others = f"; for information, {len(failing)} of {nT} temperatures fail (T = {temps(failing)})" if failing else f" (all {nT} temperatures pass)"
+    if verdict == "equilibrated":
+        return "equilibrated at the lowest temperature" + others
+    if verdict == "cannot tell":
+        where = "at any temperature" if len(untestable) == nT else f"at T = {temps(untestable)}"
+        return f"cannot tell {where}: {why}"
+    text = f"NOT equilibrated at the lowest temperature, T = {temps([0])}" + others
+    if untestable:
+        text += f"; no verdict at T = {temps(untestable)} ({why})"
+    return text
 
 
 def equilibration_table(data, checks_all):
@@ -659,12 +716,12 @@ def analyse(path, figdir, nboot, seed):
     files = make_figures(data, averages, crossings, figdir)
     eq_file = os.path.join(figdir, "equilibration.txt")
     with open(eq_file, "w") as fh:
-        fh.write("\n".join(equilibration_table(data, checks_all)) + "\n")
+        fh.write("\n".join(line.rstrip() for line in equilibration_table(data, checks_all)) + "\n")
     lines = (report_summary(data) + report_tables(data, averages) + report_crossings(data, crossings, nboot, seed)
              + report_tc(data, crossings) + report_equilibration(data, checks_all))
     report_file = os.path.join(figdir, "report.txt")
     lines += ["", "Files:"] + [f"  {p}" for p in files + [eq_file, report_file]]
-    text = "\n".join(lines) + "\n"
+    text = "\n".join(line.rstrip() for line in lines) + "\n"
     with open(report_file, "w") as fh:
         fh.write(text)
     return text
@@ -679,7 +736,7 @@ def main(argv=None):
     except LayoutError as exc:
         print(f"campaign_analysis: {exc}", file=sys.stderr)
         return 1
-    except OSError as exc:
+    except OSError as exc:  # writing FIGDIR, or an HDF5 read that fails midway
         print(f"campaign_analysis: {exc.filename or path}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     sys.stdout.write(text)
