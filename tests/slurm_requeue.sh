@@ -89,7 +89,7 @@ same_campaign() { # DIR WHAT
   done
 }
 job=$(GLASSY="$GLASSY_ABS" CAMPAIGN="$WORK/c.opts" GLASSY_JOBS="$top_srcdir/jobs" \
-      sbatch --parsable --account=test --partition=debug --ntasks=2 --time=10 "$top_srcdir/jobs/glassy-campaign.sbatch") \
+      sbatch --parsable --account=test --partition=debug --ntasks=2 --time=20 "$top_srcdir/jobs/glassy-campaign.sbatch") \
   || fail "sbatch refused the campaign job script"
 echo "submitted campaign job $job"
 log="$WORK/glassy-campaign-$job.out"
@@ -102,6 +102,7 @@ requeued() { grep -q "requeueing job $job" "$log"; }
 wait_for "the campaign job to checkpoint and requeue itself" 90 requeued
 wait_for "the requeued campaign job to finish" 300 finished
 grep -q "campaign stopping" "$log" || { cat "$log"; fail "the campaign did not report the stop"; }
+[ "$(grep -c "USR1 received" "$log")" = 1 ] || { cat "$log"; fail "the campaign job was signalled more than once (only the test's signal was expected)"; }
 grep -q "continuing from" "$log" || { cat "$log"; fail "no task of the requeued campaign continued from a checkpoint"; }
 grep -q "glassy finished with status 0" "$log" || { cat "$log"; fail "the campaign job did not finish cleanly"; }
 same_campaign "$WORK/campaign" "the requeued campaign job against the uninterrupted campaign"
@@ -111,7 +112,7 @@ echo "ok: the requeueing campaign job survived a pre-time-limit signal and match
 # 3. The campaign as a job array of two parts, and the merge job after them.
 sed 's/-output_dir campaign/-output_dir array-campaign/' "$WORK/c.opts" > "$WORK/a.opts"
 array=$(GLASSY="$GLASSY_ABS" CAMPAIGN="$WORK/a.opts" GLASSY_JOBS="$top_srcdir/jobs" \
-        sbatch --parsable --array=0-1 --account=test --partition=debug --ntasks=1 --time=10 "$top_srcdir/jobs/glassy-campaign-array.sbatch") \
+        sbatch --parsable --array=0-1 --account=test --partition=debug --ntasks=1 --time=20 "$top_srcdir/jobs/glassy-campaign-array.sbatch") \
   || fail "sbatch refused the array job script"
 job=$(GLASSY="$GLASSY_ABS" CAMPAIGN="$WORK/a.opts" \
       sbatch --parsable --dependency=afterok:"$array" --account=test --partition=debug --time=10 "$top_srcdir/jobs/glassy-campaign-merge.sbatch") \
