@@ -15,6 +15,7 @@
 
 #define CAMPAIGN_MAX_SIZES 32
 #define CAMPAIGN_MAX_KEYS  64
+#define CAMPAIGN_MAX_TASKS 1000000
 
 typedef struct {
   char        file[PETSC_MAX_PATH_LEN]; /* -campaign */
@@ -79,5 +80,7 @@ PetscErrorCode CampaignScan(const CampaignSpec *spec, CampaignTask *task, int nt
 PetscErrorCode CampaignWriteIndex(const CampaignSpec *spec, const CampaignTask *task, int ntasks, double elapsed);
 /* Rank 0: the merged results file from the results of every task (atomically). */
 PetscErrorCode CampaignMerge(const CampaignSpec *spec, const CampaignTask *task, int ntasks);
+/* fsync a file; non-zero on failure. */
+int            CampaignSync(const char *path);
 /* Rank 0: create output_dir and its task directories. */
 PetscErrorCode CampaignMakeDirs(const CampaignSpec *spec);

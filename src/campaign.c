@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { TAG_ASSIGN = 11, TAG_DONE = 12, TAG_PROGRESS = 13, TAG_STOP = 14 };
+enum { TAG_ASSIGN = 11, TAG_DONE = 12, TAG_PROGRESS = 13, TAG_STOP = 14, TAG_SIGNAL = 15 };
 
 typedef struct {
   CampaignSpec *spec;
@@ -150,8 +150,12 @@ static PetscErrorCode Receive(Campaign *c)
     double     m[5];
     PetscCallMPI(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, c->msg, &flag, &st));
     if (!flag) break;
-    PetscCheck(st.MPI_TAG == TAG_DONE || st.MPI_TAG == TAG_PROGRESS, PETSC_COMM_SELF, PETSC_ERR_PLIB, "campaign: unexpected message with tag %d from rank %d", st.MPI_TAG, st.MPI_SOURCE);
+    PetscCheck(st.MPI_TAG == TAG_DONE || st.MPI_TAG == TAG_PROGRESS || st.MPI_TAG == TAG_SIGNAL, PETSC_COMM_SELF, PETSC_ERR_PLIB, "campaign: unexpected message with tag %d from rank %d", st.MPI_TAG, st.MPI_SOURCE);
     PetscCallMPI(MPI_Recv(m, 5, MPI_DOUBLE, st.MPI_SOURCE, st.MPI_TAG, c->msg, MPI_STATUS_IGNORE));
+    if (st.MPI_TAG == TAG_SIGNAL) { /* an idle rank was signalled */
+      PetscCall(BeginStop(c));
+      continue;
+    }
     {
       const int i = (int)m[0];
       PetscCheck(i >= 0 && i < c->ntasks && c->task[i].state == TASK_RUNNING, PETSC_COMM_SELF, PETSC_ERR_PLIB, "campaign: rank %d reported task %d, which is not running", st.MPI_SOURCE, i);
@@ -263,6 +267,14 @@ static PetscErrorCode HookLeader(void *ctx, int64_t sweep, int64_t total, int *s
   PetscFunctionReturn(0);
 }
 
+static int Exists(const char *dir, const char *name)
+{
+  char        path[2 * PETSC_MAX_PATH_LEN + 128];
+  struct stat st;
+  snprintf(path, sizeof path, name[0] ? "%s/%s" : "%s%s", dir, name);
+  return stat(path, &st) == 0;
+}
+
 /* Run task i on the group communicator g. */
 static PetscErrorCode TaskRun(Campaign *c, MPI_Comm g, int i, int *interrupted)
 {
@@ -281,10 +293,18 @@ static PetscErrorCode TaskRun(Campaign *c, MPI_Comm g, int i, int *interrupted)
   }
   CampaignTaskPaths(spec, t, out, ckpt, sizeof out);
   PetscCall(OptionsCampaignTask(g, spec, t->s, t->first, t->count, out, ckpt, &opt));
+  { /* A task that never wrote a checkpoint starts quietly (the restore would say so). */
+    char prev[sizeof ckpt + 8];
+    int  has = 0;
+    snprintf(prev, sizeof prev, "%s.prev", ckpt);
+    if (!grank) has = Exists(ckpt, "") || Exists(prev, "");
+    PetscCallMPI(MPI_Bcast(&has, 1, MPI_INT, 0, g));
+    if (!has) opt.restart = PETSC_FALSE;
+  }
   if (opt.model == MODEL_SK) {
     SK *sk;
     PetscCall(SKCreate(g, &opt, &sk));
-    PetscCall(SKRestore(sk, &restored));
+    if (opt.restart) PetscCall(SKRestore(sk, &restored));
     sk->hook = hook;
     PetscCall(SKRun(sk));
     *interrupted = sk->interrupted;
@@ -293,7 +313,7 @@ static PetscErrorCode TaskRun(Campaign *c, MPI_Comm g, int i, int *interrupted)
   } else {
     Simulation *sim;
     PetscCall(SimulationCreate(g, &opt, &sim));
-    PetscCall(CheckpointRestore(sim, &restored));
+    if (opt.restart) PetscCall(CheckpointRestore(sim, &restored));
     sim->hook = hook;
     PetscCall(SimulationRun(sim));
     *interrupted = sim->interrupted;
@@ -303,6 +323,7 @@ static PetscErrorCode TaskRun(Campaign *c, MPI_Comm g, int i, int *interrupted)
   if (!*interrupted && !grank) { /* the results are in place: the checkpoints are not needed */
     char prev[sizeof ckpt + 8];
     snprintf(prev, sizeof prev, "%s.prev", ckpt);
+    PetscCheck(!CampaignSync(out), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot flush %s to disk", out);
     unlink(ckpt);
     unlink(prev);
   }
@@ -318,8 +339,7 @@ static PetscErrorCode TaskGroup(Campaign *c, int i, const int *members, int g, i
   PetscErrorCode e;
   double         t0 = MPI_Wtime();
   PetscFunctionBeginUser;
-  c->current              = i;
-  c->stop_requested       = 0;
+  c->current              = i; /* stop_requested stays set: rank 0 assigns nothing after a stop */
   c->next_report          = t0 + PetscMin(5.0, c->spec->progress_interval / 2);
   c->task[i].progress0    = -1;
   PetscCallMPI(MPI_Comm_group(c->make, &world));
@@ -344,7 +364,7 @@ static PetscErrorCode TaskGroup(Campaign *c, int i, const int *members, int g, i
 
 static PetscErrorCode Worker(Campaign *c)
 {
-  int *buf;
+  int *buf, signalled = 0;
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc1(2 + c->size, &buf));
   for (;;) {
@@ -357,9 +377,17 @@ static PetscErrorCode Worker(Campaign *c)
       PetscCallMPI(MPI_Test(&req, &done, MPI_STATUS_IGNORE));
       if (done) break;
       PetscCallMPI(MPI_Iprobe(0, TAG_STOP, c->msg, &flag, MPI_STATUS_IGNORE));
-      if (flag) { /* a stop request that crossed the end of our last task */
+      if (flag) {
+        /* A stop request that crossed the end of our last task, or that came with an assignment
+         * still on its way: rank 0 assigns nothing after a stop, so keep it for the next task. */
         int one;
         PetscCallMPI(MPI_Recv(&one, 1, MPI_INT, 0, TAG_STOP, c->msg, MPI_STATUS_IGNORE));
+        c->stop_requested = 1;
+      }
+      if (SignalsCaught() && !signalled) { /* tell rank 0, which stops the campaign */
+        double m[5] = {-1, 0, 0, 0, 0};
+        PetscCallMPI(MPI_Send(m, 5, MPI_DOUBLE, 0, TAG_SIGNAL, c->msg));
+        signalled = 1;
       }
       Nap();
     }
@@ -399,6 +427,21 @@ static PetscErrorCode Root(Campaign *c)
   PetscFunctionReturn(0);
 }
 
+/* Wait, asleep, until every rank of comm is here (while rank 0 alone scans or merges files). */
+static PetscErrorCode SleepyBarrier(MPI_Comm comm)
+{
+  MPI_Request r;
+  int         done = 0;
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Ibarrier(comm, &r));
+  for (;;) {
+    PetscCallMPI(MPI_Test(&r, &done, MPI_STATUS_IGNORE));
+    if (done) break;
+    Nap();
+  }
+  PetscFunctionReturn(0);
+}
+
 /* Schedule order: the longest expected wall time (attempts per rank) first; ties in file order. */
 static const CampaignTask *sort_tasks;
 static int CompareTasks(const void *a, const void *b)
@@ -410,13 +453,6 @@ static int CompareTasks(const void *a, const void *b)
   return x->first < y->first ? -1 : x->first > y->first;
 }
 
-static int Exists(const char *dir, const char *name)
-{
-  char        path[PETSC_MAX_PATH_LEN + 64];
-  struct stat st;
-  snprintf(path, sizeof path, name[0] ? "%s/%s" : "%s%s", dir, name);
-  return stat(path, &st) == 0;
-}
 
 /* Whether any task of this part (or its index) has left a file. */
 static int PartStarted(const Campaign *c)
@@ -445,15 +481,15 @@ PetscErrorCode CampaignRun(MPI_Comm comm, CampaignSpec *spec, int *status)
   PetscCallMPI(MPI_Comm_size(comm, &c.size));
 
   /* The tasks, identical on every rank. */
-  for (int s = 0; s < spec->nsizes; s++) c.ntasks += (int)((spec->samples[s] + spec->batch[s] - 1) / spec->batch[s]);
+  for (int s = 0; s < spec->nsizes; s++) c.ntasks += (int)(((int64_t)spec->samples[s] + spec->batch[s] - 1) / spec->batch[s]); /* at most CAMPAIGN_MAX_TASKS */
   PetscCall(PetscCalloc1(c.ntasks, &c.task));
   PetscCall(PetscMalloc2(c.ntasks, &c.order, c.ntasks, &all));
   for (int s = 0, i = 0; s < spec->nsizes; s++)
-    for (PetscInt f = 0; f < spec->samples[s]; f += spec->batch[s], i++) {
+    for (int64_t f = 0; f < spec->samples[s]; f += spec->batch[s], i++) {
       CampaignTask *t = &c.task[i];
       t->s            = s;
-      t->first        = f;
-      t->count        = PetscMin(spec->batch[s], spec->samples[s] - f);
+      t->first        = (PetscInt)f;
+      t->count        = (PetscInt)PetscMin((int64_t)spec->batch[s], spec->samples[s] - f);
       t->ranks        = (int)spec->ranks[s];
       t->cost         = spec->cost[s] * (double)t->count;
       all[i]          = i;
@@ -474,6 +510,7 @@ PetscErrorCode CampaignRun(MPI_Comm comm, CampaignSpec *spec, int *status)
     if (!e && !spec->merge) e = CampaignMakeDirs(spec);
     if (!e) e = CampaignScan(spec, c.task, c.ntasks);
   }
+  PetscCall(SleepyBarrier(comm));
   PetscCall(ErrorsShare(comm, 0, e));
   if (!c.rank)
     for (int k = 0; k < c.norder; k++) counts[c.task[c.order[k]].state]++;
@@ -484,6 +521,7 @@ PetscErrorCode CampaignRun(MPI_Comm comm, CampaignSpec *spec, int *status)
       e = CampaignMerge(spec, c.task, c.ntasks);
       if (!e) e = CampaignWriteIndex(spec, c.task, c.ntasks, 0);
     }
+    PetscCall(SleepyBarrier(comm));
     PetscCall(ErrorsShare(comm, 0, e));
     PetscCall(PetscPrintf(comm, "glassy: campaign %s: merged the %d tasks into %s/results.h5\n", spec->file, c.ntasks, spec->dir));
     goto done;
@@ -505,8 +543,13 @@ PetscErrorCode CampaignRun(MPI_Comm comm, CampaignSpec *spec, int *status)
     for (int r = 0; r < c.size; r++) c.idle[r] = 1;
     c.nidle = c.size;
     for (int k = 0; k < c.norder; k++) c.task[c.order[k]].progress0 = c.task[c.order[k]].progress;
-    PetscCall(CampaignWriteIndex(spec, c.task, c.ntasks, 0));
-    PetscCall(Root(&c));
+    e = CampaignWriteIndex(spec, c.task, c.ntasks, 0);
+    if (!e) e = Root(&c);
+    if (e) { /* on rank 0 alone, with the workers waiting: finished tasks and checkpoints stay */
+      fprintf(stderr, "glassy: error in the campaign scheduler: %s\n", ErrorsLastMessage());
+      fflush(stderr);
+      MPI_Abort(c.msg, 1);
+    }
   } else PetscCall(Worker(&c));
   PetscCallMPI(MPI_Comm_free(&c.msg));
   PetscCallMPI(MPI_Comm_free(&c.make));
@@ -522,6 +565,7 @@ PetscErrorCode CampaignRun(MPI_Comm comm, CampaignSpec *spec, int *status)
     if (!e && !spec->quiet) e = PrintProgress(&c, PETSC_TRUE);
     if (!e && done > 0) e = PetscPrintf(PETSC_COMM_SELF, "glassy: %.6g spin-flip attempts in %.3f s on %d ranks: %.1f ps per attempt per core\n", done, wall, c.size, wall * c.size / done * 1e12);
   }
+  PetscCall(SleepyBarrier(comm));
   PetscCall(ErrorsShare(comm, 0, e));
   PetscCallMPI(MPI_Bcast(&complete, 1, MPI_INT, 0, comm));
   if (!complete) {

@@ -11,6 +11,7 @@
 
 #include <hdf5.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -79,11 +80,12 @@ static char *ReadStringAttr(hid_t loc, const char *name)
   return s;
 }
 
-/* Remove the options that name a task's files from an options string ("-output PATH"; a value
- * ends where the next option starts), so that a campaign directory may be moved. */
+/* Remove the options that name a task's files, and the checkpoint interval, from an options
+ * string ("-output PATH"; a value ends where the next option starts): neither changes results,
+ * and so a campaign directory may be moved and its checkpoint interval changed. */
 static void StripFiles(char *s)
 {
-  static const char *const keys[] = {"-output ", "-checkpoint ", NULL};
+  static const char *const keys[] = {"-output ", "-checkpoint ", "-checkpoint_interval ", NULL};
   for (int k = 0; keys[k]; k++) {
     char *p = strstr(s, keys[k]);
     while (p && p != s && p[-1] != ' ') p = strstr(p + 1, keys[k]);
@@ -133,13 +135,23 @@ PetscErrorCode CampaignScan(const CampaignSpec *spec, CampaignTask *task, int nt
   PetscFunctionReturn(0);
 }
 
+int CampaignSync(const char *path)
+{
+  int fd = open(path, O_RDONLY), r;
+  if (fd < 0) return 1;
+  r = fsync(fd);
+  close(fd);
+  return r != 0;
+}
+
 /* Create PATH.tmp-PID for writing; `tmp` receives its name. */
 static PetscErrorCode CreateTemp(const char *path, char *tmp, size_t len, hid_t *file)
 {
   hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
   PetscFunctionBeginUser;
   snprintf(tmp, len, "%s.tmp-%ld", path, (long)getpid());
-  *file = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+  H5E_BEGIN_TRY { *file = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT); }
+  H5E_END_TRY;
   H5Pclose(fcpl);
   PetscCheck(*file >= 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "cannot create %s", tmp);
   PetscFunctionReturn(0);
@@ -149,6 +161,7 @@ static PetscErrorCode FinishTemp(const char *path, const char *tmp, hid_t file, 
 {
   PetscFunctionBeginUser;
   if (H5Fclose(file) < 0) failed = 1;
+  if (!failed) failed = CampaignSync(tmp);
   if (failed) {
     unlink(tmp);
     SETERRQ(PETSC_COMM_SELF, GLASSY_ERR_INPUT, "cannot write %s", path);
@@ -278,6 +291,7 @@ static MergeRule Rule(const char *name)
   static const char *const copy[] = {"temperatures", "observables/pq_q", "logbins/sweep_first", "logbins/sweep_last", "logbins/measurements", NULL};
   for (int i = 0; copy[i]; i++)
     if (!strcmp(name, copy[i])) return MERGE_COPY;
+  if (!strcmp(name, "observables/structure_factor")) return MERGE_SKIP; /* a batch average */
   if (!strncmp(name, "observables/", 12) || !strncmp(name, "logbins/", 8) || !strcmp(name, "pt/swap_acceptance")) return MERGE_CONCAT;
   return MERGE_SKIP;
 }

@@ -324,7 +324,7 @@ PetscErrorCode CheckpointStateRestore(CheckpointState *st, PetscBool *restored)
     GlassyCheck(status[g] != CKPT_INCOMPATIBLE, st->comm, "-checkpoint %s: %s; refusing to continue from it (use another -checkpoint path for a different run)", paths[g], why[g]);
   }
   if (status[0] == CKPT_MISSING && status[1] == CKPT_MISSING) {
-    if (!st->quiet) PetscCall(PetscPrintf(st->comm, "glassy: -restart: no checkpoint at %s; starting a fresh run\n", st->path));
+    PetscCall(PetscPrintf(st->comm, "glassy: -restart: no checkpoint at %s; starting a fresh run\n", st->path));
     PetscFunctionReturn(0);
   }
   for (int g = 0; g < 2; g++)

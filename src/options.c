@@ -4,9 +4,11 @@
 #include "campaign.h"
 #include "errors.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const char *const GlassyModelNames[]     = {"ea", "sk", "GlassyModel", "MODEL_", NULL};
 const char *const GlassyCouplingsNames[] = {"gaussian", "bimodal", "GlassyCouplings", "COUPLINGS_", NULL};
@@ -196,7 +198,7 @@ static const char *const campaign_keys[] = {"sizes", "samples", "batch", "ranks_
 /* Run options that may be one value for every size or a comma-separated list, one per size. */
 static const char *const per_size_keys[] = {"tmin", "tmax", "ntemps", "equilibration_sweeps", "measurement_sweeps", "measure_interval", "pt_interval", "checkpoint_interval", NULL};
 /* Run options a campaign sets for each task, which its file must not. */
-static const char *const task_keys[] = {"L", "N", "sample_offset", "output", "checkpoint", "restart", "quiet", "progress_interval", "couplings_file", "export_couplings", "temperatures", NULL};
+static const char *const task_keys[] = {"l", "n", "sample_offset", "output", "checkpoint", "restart", "quiet", "progress_interval", "couplings_file", "export_couplings", "temperatures", NULL};
 
 static int KeyIndex(const char *const *list, const char *name)
 {
@@ -371,10 +373,13 @@ PetscErrorCode OptionsCampaign(MPI_Comm comm, CampaignSpec *spec)
   }
   PetscCall(PetscOptionsLeftGet(cf, &n, &names, &values));
 
+  /* Option names are case-insensitive, as everywhere in PETSc: classify them in lower case. */
+  for (PetscInt i = 0; i < n; i++)
+    for (char *p = names[i]; *p; p++) *p = (char)tolower((unsigned char)*p);
   /* First the sizes and the model, which the other keys depend on. */
   spec->model = MODEL_EA;
   for (PetscInt i = 0; i < n; i++) {
-    if (!strcmp(names[i], "model")) spec->model = values[i] && !strcmp(values[i], "sk") ? MODEL_SK : MODEL_EA;
+    if (!strcmp(names[i], "model")) spec->model = values[i] && !strcasecmp(values[i], "sk") ? MODEL_SK : MODEL_EA;
     if (!strcmp(names[i], "sizes")) ksizes = (int)i;
   }
   GlassyCheck(ksizes >= 0 && values[ksizes], comm, "-campaign %s: no 'sizes' (the list of %s to simulate)", spec->file, spec->model == MODEL_SK ? "N" : "L");
@@ -414,7 +419,7 @@ PetscErrorCode OptionsCampaign(MPI_Comm comm, CampaignSpec *spec)
       if (!strcmp(k, "seed")) GlassyCheck(v && !ParseU64(v, &seed) && seed <= 0xffffffffULL, comm, "-campaign %s: seed '%s' must be an integer from 0 to 4294967295", spec->file, v ? v : "");
       continue;
     }
-    GlassyCheck(KeyIndex(task_keys, k) < 0 && strncmp(k, "campaign", 8) && strncmp(k, "options_file", 12), comm, "-campaign %s: '%s' cannot be set in a campaign file (%s)", spec->file, k, !strcmp(k, "L") || !strcmp(k, "N") ? "the sizes are given by 'sizes'" : !strcmp(k, "temperatures") ? "give each size its ladder with tmin, tmax and ntemps" : "the campaign sets it for each task");
+    GlassyCheck(KeyIndex(task_keys, k) < 0 && strncmp(k, "campaign", 8) && strncmp(k, "options_file", 12), comm, "-campaign %s: '%s' cannot be set in a campaign file (%s)", spec->file, k, !strcmp(k, "l") || !strcmp(k, "n") ? "the sizes are given by 'sizes'" : !strcmp(k, "temperatures") ? "give each size its ladder with tmin, tmax and ntemps" : "the campaign sets it for each task");
     if (KeyIndex(per_size_keys, k) >= 0 && v) {
       char *copy, *items[CAMPAIGN_MAX_SIZES + 1];
       int   m;
@@ -439,6 +444,11 @@ PetscErrorCode OptionsCampaign(MPI_Comm comm, CampaignSpec *spec)
   if (has_ranks) PetscCall(CampaignIntList(comm, spec, "ranks_per_group", v_ranks ? v_ranks : "", 1, spec->ranks));
   else
     for (int s = 0; s < spec->nsizes; s++) spec->ranks[s] = 1;
+  {
+    int64_t ntasks = 0;
+    for (int s = 0; s < spec->nsizes; s++) ntasks += ((int64_t)spec->samples[s] + spec->batch[s] - 1) / spec->batch[s];
+    GlassyCheck(ntasks <= CAMPAIGN_MAX_TASKS, comm, "-campaign %s: %lld tasks; at most %d (use a larger batch)", spec->file, (long long)ntasks, CAMPAIGN_MAX_TASKS);
+  }
   PetscCall(PetscFree(v_samples));
   PetscCall(PetscFree(v_batch));
   PetscCall(PetscFree(v_ranks));

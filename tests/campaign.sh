@@ -117,6 +117,31 @@ done
 "$H5DUMP" -H -d /N24/observables/pq sk1/results.h5 | grep -q "( 6, 4, 25 )" || fail "SK: no merged P(q) [6][4][25]"
 echo "ok: SK campaign, 1 rank equals a group of 2"
 
+# A stop signal to a rank that has no task stops the campaign too (2 ranks, 1 long task).
+printf -- "-dim 3\n-sizes 6\n-samples 8\n-ntemps 4\n-equilibration_sweeps 200000\n-measurement_sweeps 200000\n-checkpoint_interval 1\n-output_dir idle\n" > idle.opts
+"$MPIEXEC" --oversubscribe -n 2 "$GLASSY" -campaign idle.opts -quiet > idle.log 2>&1 &
+pid=$!
+until_header idle.log
+sleep 0.5
+idle_rank=""
+for p in $(pgrep -f -- "^$GLASSY -campaign idle.opts"); do
+  tr '\0' '\n' < /proc/"$p"/environ 2> /dev/null | grep -q "^OMPI_COMM_WORLD_RANK=1$" && idle_rank=$p
+done
+[ -n "$idle_rank" ] || fail "could not find rank 1"
+kill -USR1 "$idle_rank"
+rc=0; timeout 60 tail --pid=$pid -f /dev/null || true
+wait $pid || rc=$?
+[ $rc = 75 ] || { cat idle.log; fail "a signal to the idle rank: exit status $rc, not 75"; }
+ls idle/tasks/L6/*.ckpt.h5 > /dev/null 2>&1 || fail "a signal to the idle rank: the running task wrote no checkpoint"
+echo "ok: a signal to a rank without a task stops the campaign with checkpoints"
+
+# The structure factor (a per-task average) is left out of the merge.
+printf -- "-dim 3\n-sizes 4\n-samples 3\n-batch 2\n-ntemps 2\n-structure_factor\n-equilibration_sweeps 100\n-measurement_sweeps 100\n-output_dir sf\n" > sf.opts
+run_glassy 1 -campaign sf.opts -quiet > sf.log 2>&1 || { cat sf.log; fail "campaign with -structure_factor"; }
+"$H5DUMP" -n sf/results.h5 | grep -q structure_factor && fail "the structure factor was merged"
+"$H5DUMP" -H -d /L4/observables/q2 sf/results.h5 | grep -q "( 3, 2 )" || fail "-structure_factor campaign: no merged q2 [3][2]"
+echo "ok: a -structure_factor campaign merges without the batch-averaged structure factor"
+
 # Bad input: one line naming the file, key or value; exit 1 on every rank; nothing created.
 bad() { # bad WHAT PATTERN RANKS ARGS...
   local what=$1 pattern=$2 n=$3; shift 3
@@ -130,7 +155,7 @@ bad() { # bad WHAT PATTERN RANKS ARGS...
 bad "an existing campaign without -restart" "output_dir ref already holds" 2 -campaign ref.opts
 bad "a missing campaign file" "-campaign nothere.opts: cannot read" 2 -campaign nothere.opts
 campaign b1.opts b1 "-L 8"
-bad "L in a campaign file" "'L' cannot be set in a campaign file" 2 -campaign b1.opts
+bad "L in a campaign file" "'l' cannot be set in a campaign file" 2 -campaign b1.opts
 campaign b2.opts b2 "-ntemps 4,5,6"
 bad "a per-size list of the wrong length" "ntemps has 3 values for 2 sizes" 1 -campaign b2.opts
 campaign b3.opts b3 "-sweeps 100"
@@ -139,10 +164,12 @@ campaign b4.opts b4 "-ranks_per_group 4"
 bad "groups larger than the job" "ranks_per_group 4 for size 4 exceeds the 2 ranks" 2 -campaign b4.opts
 campaign b5.opts b5 "-tmin -1"
 bad "a bad value for one size" "size 4: -tmin -1: must be a positive temperature" 1 -campaign b5.opts
+campaign b6.opts b6 "-Temperatures 0.5,3"
+bad "a forbidden key in other letter case" "'temperatures' cannot be set in a campaign file" 1 -campaign b6.opts
 bad "a run option on the command line" "-L 8: not an option of a campaign run" 2 -campaign one.opts -L 8
 sed -i 's/^-sizes .*/-sizes 4,x/' b5.opts
 bad "a size that is not a number" "sizes value 'x'" 1 -campaign b5.opts
-for d in b1 b2 b3 b4 b5; do [ -e $d ] && fail "a rejected campaign created $d"; done
+for d in b1 b2 b3 b4 b5 b6; do [ -e $d ] && fail "a rejected campaign created $d"; done
 # A restart after the run options changed: the finished task is named, nothing is overwritten.
 sed -i 's/^-measurement_sweeps .*/-measurement_sweeps 3000,4001/' one.opts
 cp one/results.h5 saved.h5
