@@ -37,6 +37,7 @@ typedef struct {
   MPI_Comm          comm;
   const char       *path;  /* -checkpoint */
   PetscBool         quiet;
+  const char       *options; /* the run's options, stored as an attribute for campaigns (not verified here) */
   char              fingerprint[GLASSY_MAX_TEMPS * 26 + 1024];
   int               nscalars, ndatasets;
   const char       *scalar_names[CHECKPOINT_MAX_SCALARS];

@@ -96,41 +96,69 @@ static void StripFiles(char *s)
   }
 }
 
+/* Whether the HDF5 file at path was written with the run options `want` (up to the task's files):
+ * 1 yes, 0 no, -1 the file cannot be read, 2 it records no options (a checkpoint of an older glassy). */
+static int SameOptions(const char *path, const char *want)
+{
+  hid_t f;
+  char *have, *copy;
+  int   same;
+  H5E_BEGIN_TRY { f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT); }
+  H5E_END_TRY;
+  if (f < 0) return -1;
+  have = ReadStringAttr(f, "options");
+  H5Fclose(f);
+  if (!have) return -1;
+  if (!have[0]) {
+    free(have);
+    return 2;
+  }
+  copy = strdup(want);
+  if (!copy) {
+    free(have);
+    return -1;
+  }
+  StripFiles(have);
+  StripFiles(copy);
+  same = !strcmp(have, copy);
+  free(have);
+  free(copy);
+  return same;
+}
+
 PetscErrorCode CampaignScan(const CampaignSpec *spec, CampaignTask *task, int ntasks)
 {
   char out[PETSC_MAX_PATH_LEN + 64], ckpt[PETSC_MAX_PATH_LEN + 64], prev[PETSC_MAX_PATH_LEN + 80];
   PetscFunctionBeginUser;
   for (int i = 0; i < ntasks; i++) {
     CampaignTask *t = &task[i];
+    GlassyOptions o;
+    int           done, interrupted;
     CampaignTaskPaths(spec, t, out, ckpt, sizeof out);
     snprintf(prev, sizeof prev, "%s.prev", ckpt);
-    t->state = TASK_PENDING;
-    if (FileExists(out)) {
-      /* Done, if it was made by this campaign: its options must be the task's, up to its files. */
-      GlassyOptions o;
-      hid_t         f;
-      char         *have;
-      PetscBool     same;
-      PetscCall(OptionsCampaignTask(PETSC_COMM_SELF, spec, t->s, t->first, t->count, out, ckpt, &o));
-      H5E_BEGIN_TRY { f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT); }
-      H5E_END_TRY;
-      PetscCheck(f >= 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-restart: %s exists but is not a readable HDF5 file; move it away to run the task again", out);
-      have = ReadStringAttr(f, "options");
-      H5Fclose(f);
-      same = (PetscBool)(have != NULL);
-      if (same) {
-        StripFiles(have);
-        StripFiles(o.command_line);
-        same = (PetscBool)!strcmp(have, o.command_line);
-      }
-      free(have);
-      PetscCall(OptionsDestroy(&o));
+    t->state    = TASK_PENDING;
+    done        = FileExists(out);
+    interrupted = !done && (FileExists(ckpt) || FileExists(prev));
+    if (!done && !interrupted) continue;
+    /* A file of this task must come from the run options the campaign file now gives it:
+     * anything else would mix two campaigns. */
+    PetscCall(OptionsCampaignTask(PETSC_COMM_SELF, spec, t->s, t->first, t->count, out, ckpt, &o));
+    if (done) {
+      int same = SameOptions(out, o.command_line);
+      PetscCheck(same >= 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-restart: %s exists but is not a readable glassy results file; move it away to run the task again", out);
       PetscCheck(same, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-restart: %s holds results of different run options than the campaign file %s now gives for it; restore the file or choose another output_dir", out, spec->file);
       t->state    = TASK_DONE;
       t->progress = 1;
       unlink(ckpt); /* a run killed between its results and this clean-up */
       unlink(prev);
-    } else if (FileExists(ckpt) || FileExists(prev)) t->state = TASK_INTERRUPTED;
+    } else {
+      /* The newest readable generation decides; a damaged one is left to the restore. */
+      int same = FileExists(ckpt) ? SameOptions(ckpt, o.command_line) : -1;
+      if (same < 0 && FileExists(prev)) same = SameOptions(prev, o.command_line);
+      PetscCheck(same != 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "-restart: the checkpoint %s was written with different run options than the campaign file %s now gives for its task; restore the file or choose another output_dir", ckpt, spec->file);
+      t->state = TASK_INTERRUPTED;
+    }
+    PetscCall(OptionsDestroy(&o));
   }
   PetscFunctionReturn(0);
 }

@@ -155,6 +155,7 @@ PetscErrorCode CheckpointStateWrite(CheckpointState *st, double *bytes_out, doub
       ok &= AttrStr(file, "format", CKPT_FORMAT);
       ok &= AttrU64(file, "format_version", CKPT_VERSION, 1);
       ok &= AttrStr(file, "fingerprint", st->fingerprint);
+      ok &= AttrStr(file, "options", st->options ? st->options : "");
       ok &= AttrStr(file, "glassy_version", PACKAGE_VERSION);
       ok &= AttrStr(file, "git_commit", GLASSY_GIT_COMMIT);
       ok &= AttrU64(file, "written_by_ranks", (uint64_t)size, 1);
@@ -438,6 +439,7 @@ static PetscErrorCode EAState(Simulation *sim, CheckpointState *st)
   PetscCall(PetscMemzero(st, sizeof *st));
   st->comm  = sim->comm;
   st->path  = sim->opt->checkpoint;
+  st->options = sim->opt->command_line;
   st->quiet = sim->opt->quiet;
   PetscCall(EAFingerprint(sim, st->fingerprint, sizeof st->fingerprint));
   st->scalar_names[0] = "sweep";             st->scalars[0] = &sim->sweep;

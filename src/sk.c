@@ -281,6 +281,7 @@ static PetscErrorCode SKState(SK *sk, CheckpointState *st)
   PetscCall(PetscMemzero(st, sizeof *st));
   st->comm  = sk->comm;
   st->path  = o->checkpoint;
+  st->options = o->command_line;
   st->quiet = o->quiet;
   n = (size_t)snprintf(st->fingerprint, sizeof st->fingerprint, "model=sk;N=%d;couplings=%s;couplings_file_checksum=%016llx;seed=%lld;samples=%d;sample_offset=%d;replicas=%d;update=%s;equilibration_sweeps=%lld;measurement_sweeps=%lld;measure_interval=%d;pt_interval=%d;bins=%d;temperatures=", sk->N, o->couplings_file[0] ? "file" : GlassyCouplingsNames[o->couplings], (unsigned long long)sk->file_checksum, (long long)o->seed, sk->S, (int)o->sample_offset, sk->R, GlassyUpdateNames[o->update], (long long)o->equilibration_sweeps, (long long)o->measurement_sweeps, (int)o->measure_interval, (int)o->pt_interval, (int)o->bins);
   for (int t = 0; t < sk->nT && n < sizeof st->fingerprint; t++) n += (size_t)snprintf(st->fingerprint + n, sizeof st->fingerprint - n, "%s%.17g", t ? "," : "", (double)o->temperatures[t]);

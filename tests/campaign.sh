@@ -170,7 +170,10 @@ bad "a run option on the command line" "-L 8: not an option of a campaign run" 2
 sed -i 's/^-sizes .*/-sizes 4,x/' b5.opts
 bad "a size that is not a number" "sizes value 'x'" 1 -campaign b5.opts
 for d in b1 b2 b3 b4 b5 b6; do [ -e $d ] && fail "a rejected campaign created $d"; done
-# A restart after the run options changed: the finished task is named, nothing is overwritten.
+# A restart after the run options changed: the finished task, or the interrupted task's
+# checkpoint, is named before any work; nothing is overwritten.
+sed -i 's/^-measurement_sweeps .*/-measurement_sweeps 200001/' idle.opts
+bad "a restart of an interrupted task with changed run options" "the checkpoint idle/tasks/L6/s000000-000007.ckpt.h5 was written with different run options" 2 -campaign idle.opts -restart
 sed -i 's/^-measurement_sweeps .*/-measurement_sweeps 3000,4001/' one.opts
 cp one/results.h5 saved.h5
 bad "a restart with changed run options" "one/tasks/L6/s000000-000007.h5 holds results of different run options" 1 -campaign one.opts -restart
