@@ -381,6 +381,6 @@ PetscErrorCode SKRun(SK *sk)
     }
   }
   sk->wall_run = MPI_Wtime() - start;
-  if (sk->interrupted && !opt->quiet) PetscCall(PetscPrintf(sk->comm, "glassy: stopped by signal %d at sweep %" PetscInt64_FMT " of %" PetscInt64_FMT "; %s\n", sk->interrupted, (PetscInt64)sk->sweep, (PetscInt64)sk->total_sweeps, opt->checkpoint[0] ? "continue with -restart" : "no -checkpoint was given, so nothing was saved"));
+  if (sk->interrupted && !sk->hook.fn) PetscCall(PetscPrintf(sk->comm, "glassy: stopped by signal %d at sweep %" PetscInt64_FMT " of %" PetscInt64_FMT "; %s\n", sk->interrupted, (PetscInt64)sk->sweep, (PetscInt64)sk->total_sweeps, opt->checkpoint[0] ? "continue with -restart" : "no -checkpoint was given, so nothing was saved"));
   PetscFunctionReturn(0);
 }
