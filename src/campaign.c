@@ -229,14 +229,21 @@ static PetscErrorCode Service(Campaign *c, PetscBool allow_self, int *self)
   PetscFunctionReturn(0);
 }
 
+/* The progress of the task this rank leads, from its run's sweep count. */
+static CampaignTask *TrackProgress(Campaign *c, int64_t sweep, int64_t total)
+{
+  CampaignTask *t = &c->task[c->current];
+  if (t->progress0 < 0) t->progress0 = (double)(sweep - 1) / (double)total;
+  t->progress = (double)sweep / (double)total;
+  return t;
+}
+
 /* The hook of rank 0's own task. */
 static PetscErrorCode HookRoot(void *ctx, int64_t sweep, int64_t total, int *stop)
 {
-  Campaign     *c = ctx;
-  CampaignTask *t = &c->task[c->current];
+  Campaign *c = ctx;
   PetscFunctionBeginUser;
-  if (t->progress0 < 0) t->progress0 = (double)(sweep - 1) / (double)total;
-  t->progress = (double)sweep / (double)total;
+  TrackProgress(c, sweep, total);
   PetscCall(Service(c, PETSC_FALSE, NULL));
   *stop = c->stopping;
   PetscFunctionReturn(0);
@@ -246,12 +253,10 @@ static PetscErrorCode HookRoot(void *ctx, int64_t sweep, int64_t total, int *sto
 static PetscErrorCode HookLeader(void *ctx, int64_t sweep, int64_t total, int *stop)
 {
   Campaign     *c = ctx;
-  CampaignTask *t = &c->task[c->current];
+  CampaignTask *t = TrackProgress(c, sweep, total);
   int           flag;
   double        now = MPI_Wtime();
   PetscFunctionBeginUser;
-  if (t->progress0 < 0) t->progress0 = (double)(sweep - 1) / (double)total;
-  t->progress = (double)sweep / (double)total;
   PetscCallMPI(MPI_Iprobe(0, TAG_STOP, c->msg, &flag, MPI_STATUS_IGNORE));
   if (flag) {
     int one;

@@ -6,6 +6,7 @@
  * The index and the merged results are written as PATH.tmp-PID and renamed into place. */
 #include "campaign.h"
 #include "errors.h"
+#include "h5util.h"
 #include "config.h"
 #include "build-info.h"
 
@@ -202,25 +203,6 @@ static PetscErrorCode FinishTemp(const char *path, const char *tmp, hid_t file, 
   PetscFunctionReturn(0);
 }
 
-static void AttrString(hid_t loc, const char *name, const char *value)
-{
-  hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR), a;
-  H5Tset_size(t, strlen(value) + 1);
-  a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-  H5Awrite(a, t, value);
-  H5Aclose(a);
-  H5Sclose(sp);
-  H5Tclose(t);
-}
-
-static void AttrInt(hid_t loc, const char *name, long long v)
-{
-  hid_t sp = H5Screate(H5S_SCALAR), a = H5Acreate2(loc, name, H5T_NATIVE_LLONG, sp, H5P_DEFAULT, H5P_DEFAULT);
-  H5Awrite(a, H5T_NATIVE_LLONG, &v);
-  H5Aclose(a);
-  H5Sclose(sp);
-}
-
 /* A 1-D dataset of n values of memory type `type`, with a description; returns <0 on failure. */
 static herr_t Write1D(hid_t loc, const char *name, hid_t type, hsize_t n, const void *data, const char *description)
 {
@@ -232,7 +214,7 @@ static herr_t Write1D(hid_t loc, const char *name, hid_t type, hsize_t n, const 
     return -1;
   }
   r = n ? H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : 0;
-  AttrString(d, "description", description);
+  HDF5AttrString(d, "description", description);
   H5Dclose(d);
   H5Sclose(sp);
   return r;
@@ -240,13 +222,13 @@ static herr_t Write1D(hid_t loc, const char *name, hid_t type, hsize_t n, const 
 
 static void RootAttributes(const CampaignSpec *spec, hid_t f)
 {
-  AttrString(f, "program", "glassy");
-  AttrString(f, "version", PACKAGE_VERSION);
-  AttrString(f, "git_commit", GLASSY_GIT_COMMIT);
-  AttrString(f, "campaign_file", spec->file);
-  AttrString(f, "campaign", spec->text ? spec->text : "");
-  AttrString(f, "model", GlassyModelNames[spec->model]);
-  AttrString(f, "size_name", spec->model == MODEL_SK ? "N" : "L");
+  HDF5AttrString(f, "program", "glassy");
+  HDF5AttrString(f, "version", PACKAGE_VERSION);
+  HDF5AttrString(f, "git_commit", GLASSY_GIT_COMMIT);
+  HDF5AttrString(f, "campaign_file", spec->file);
+  HDF5AttrString(f, "campaign", spec->text ? spec->text : "");
+  HDF5AttrString(f, "model", GlassyModelNames[spec->model]);
+  HDF5AttrString(f, "size_name", spec->model == MODEL_SK ? "N" : "L");
 }
 
 PetscErrorCode CampaignWriteIndex(const CampaignSpec *spec, const CampaignTask *task, int ntasks, double elapsed)
@@ -262,44 +244,44 @@ PetscErrorCode CampaignWriteIndex(const CampaignSpec *spec, const CampaignTask *
   PetscCall(PetscMalloc2(ntasks + 1, &iv, ntasks + 1, &dv));
   PetscCall(CreateTemp(path, tmp, sizeof tmp, &f));
   RootAttributes(spec, f);
-  AttrInt(f, "part", spec->part);
-  AttrInt(f, "parts", spec->parts);
+  HDF5AttrInt(f, "part", spec->part);
+  HDF5AttrInt(f, "parts", spec->parts);
   {
     long long n[4] = {0, 0, 0, 0};
     for (int i = 0; i < ntasks; i++)
       if (task[i].part == spec->part || spec->merge) n[task[i].state]++;
-    AttrInt(f, "tasks_pending", n[TASK_PENDING]);
-    AttrInt(f, "tasks_running", n[TASK_RUNNING]);
-    AttrInt(f, "tasks_interrupted", n[TASK_INTERRUPTED]);
-    AttrInt(f, "tasks_done", n[TASK_DONE]);
+    HDF5AttrInt(f, "tasks_pending", n[TASK_PENDING]);
+    HDF5AttrInt(f, "tasks_running", n[TASK_RUNNING]);
+    HDF5AttrInt(f, "tasks_interrupted", n[TASK_INTERRUPTED]);
+    HDF5AttrInt(f, "tasks_done", n[TASK_DONE]);
   }
-  {
-    hid_t sp = H5Screate(H5S_SCALAR), a = H5Acreate2(f, "elapsed_seconds", H5T_NATIVE_DOUBLE, sp, H5P_DEFAULT, H5P_DEFAULT);
-    H5Awrite(a, H5T_NATIVE_DOUBLE, &elapsed);
-    H5Aclose(a);
-    H5Sclose(sp);
-  }
+  HDF5AttrDouble(f, "elapsed_seconds", elapsed);
   g = H5Gcreate2(f, "tasks", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   if (g < 0) failed = 1;
   else {
-    for (int i = 0; i < ntasks; i++) iv[i] = spec->size[task[i].s];
-    failed |= Write1D(g, "size", H5T_NATIVE_LLONG, ntasks, iv, spec->model == MODEL_SK ? "N of each task" : "L of each task") < 0;
-    for (int i = 0; i < ntasks; i++) iv[i] = task[i].first;
-    failed |= Write1D(g, "first_sample", H5T_NATIVE_LLONG, ntasks, iv, "index of the task's first sample") < 0;
-    for (int i = 0; i < ntasks; i++) iv[i] = task[i].count;
-    failed |= Write1D(g, "samples", H5T_NATIVE_LLONG, ntasks, iv, "number of samples of the task") < 0;
-    for (int i = 0; i < ntasks; i++) iv[i] = task[i].ranks;
-    failed |= Write1D(g, "ranks", H5T_NATIVE_LLONG, ntasks, iv, "ranks of the worker group that runs it") < 0;
-    for (int i = 0; i < ntasks; i++) iv[i] = task[i].part;
-    failed |= Write1D(g, "part", H5T_NATIVE_LLONG, ntasks, iv, "job-array part (-campaign_part) the task belongs to") < 0;
-    for (int i = 0; i < ntasks; i++) iv[i] = task[i].state;
-    failed |= Write1D(g, "state", H5T_NATIVE_LLONG, ntasks, iv, "0 pending, 1 running, 2 interrupted (continues from its checkpoint), 3 done") < 0;
-    for (int i = 0; i < ntasks; i++) dv[i] = task[i].progress;
-    failed |= Write1D(g, "progress", H5T_NATIVE_DOUBLE, ntasks, dv, "fraction of the task's sweeps done, as last reported") < 0;
-    for (int i = 0; i < ntasks; i++) dv[i] = task[i].cost;
-    failed |= Write1D(g, "attempts", H5T_NATIVE_DOUBLE, ntasks, dv, "spin-flip attempts of the whole task") < 0;
-    for (int i = 0; i < ntasks; i++) dv[i] = task[i].seconds;
-    failed |= Write1D(g, "seconds", H5T_NATIVE_DOUBLE, ntasks, dv, "wall seconds this job spent on the task (0 if it ran in another job)") < 0;
+    static const struct {
+      const char *name, *description;
+    } cols[] = {
+      {"size", "L (EA) or N (SK) of each task"},
+      {"first_sample", "index of the task's first sample"},
+      {"samples", "number of samples of the task"},
+      {"ranks", "ranks of the worker group that runs it"},
+      {"part", "job-array part (-campaign_part) the task belongs to"},
+      {"state", "0 pending, 1 running, 2 interrupted (continues from its checkpoint), 3 done"},
+      {"progress", "fraction of the task's sweeps done, as last reported"},
+      {"attempts", "spin-flip attempts of the whole task"},
+      {"seconds", "wall seconds this job spent on the task (0 if it ran in another job)"},
+    };
+    for (int k = 0; k < (int)(sizeof cols / sizeof *cols); k++) {
+      const int integer = k < 6; /* the first six columns are integers */
+      for (int i = 0; i < ntasks; i++) {
+        const CampaignTask *t = &task[i];
+        const double        v[] = {(double)spec->size[t->s], (double)t->first, (double)t->count, t->ranks, t->part, t->state, t->progress, t->cost, t->seconds};
+        if (integer) iv[i] = (long long)v[k];
+        else dv[i] = v[k];
+      }
+      failed |= Write1D(g, cols[k].name, integer ? H5T_NATIVE_LLONG : H5T_NATIVE_DOUBLE, ntasks, integer ? (void *)iv : (void *)dv, cols[k].description) < 0;
+    }
     H5Gclose(g);
   }
   PetscCall(PetscFree2(iv, dv));
@@ -393,7 +375,7 @@ static void CopyDescription(hid_t f, const char *name, hid_t dst)
 {
   hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
   char *s = ReadStringAttr(d, "description");
-  if (s) AttrString(dst, "description", s);
+  if (s) HDF5AttrString(dst, "description", s);
   free(s);
   H5Dclose(d);
 }
@@ -418,24 +400,18 @@ static PetscErrorCode MergeSize(const CampaignSpec *spec, const CampaignTask *ta
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc1(ntasks, &idx));
   PetscCall(PetscNew(&names));
-  for (int i = 0; i < ntasks; i++)
+  for (int i = 0; i < ntasks; i++) /* CampaignRun makes the tasks size by size, in sample order */
     if (task[i].s == s) idx[n++] = i;
-  for (int a = 1; a < n; a++) /* sample order */
-    for (int b = a; b > 0 && task[idx[b]].first < task[idx[b - 1]].first; b--) {
-      int x      = idx[b];
-      idx[b]     = idx[b - 1];
-      idx[b - 1] = x;
-    }
   CampaignTaskPaths(spec, &task[idx[0]], first_file, ckpt, sizeof first_file);
   H5E_BEGIN_TRY { f0 = H5Fopen(first_file, H5F_ACC_RDONLY, H5P_DEFAULT); }
   H5E_END_TRY;
   PetscCheck(f0 >= 0, PETSC_COMM_SELF, GLASSY_ERR_INPUT, "cannot open %s", first_file);
   H5Aiterate2(f0, H5_INDEX_NAME, H5_ITER_INC, NULL, CopyAttr, &g);
-  AttrInt(g, "samples", spec->samples[s]);
-  AttrInt(g, "sample_offset", 0);
-  AttrInt(g, "tasks", n);
-  AttrInt(g, "ranks_per_group", spec->ranks[s]);
-  AttrInt(g, "batch", spec->batch[s]);
+  HDF5AttrInt(g, "samples", spec->samples[s]);
+  HDF5AttrInt(g, "sample_offset", 0);
+  HDF5AttrInt(g, "tasks", n);
+  HDF5AttrInt(g, "ranks_per_group", spec->ranks[s]);
+  HDF5AttrInt(g, "batch", spec->batch[s]);
   H5Ovisit2(f0, H5_INDEX_NAME, H5_ITER_INC, CollectDataset, names, H5O_INFO_BASIC);
   for (int k = 0; k < names->n; k++) {
     const char *name = names->names[k];

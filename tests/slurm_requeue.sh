@@ -43,16 +43,23 @@ wait_for() { # predicate-description seconds command...
   cat "$WORK"/glassy-*"$job"*.out 2> /dev/null
   fail "timed out after $limit s waiting for $what"
 }
-running_glassy() { [ "$(state)" = RUNNING ] && grep -q "glassy: EA" "$WORK/glassy-ea-$job.out" 2> /dev/null; }
-wait_for "the job to start glassy" 60 running_glassy
-sleep 3
-scancel --signal=USR1 --batch "$job" || fail "scancel --signal=USR1 --batch failed"
-echo "sent SIGUSR1 to the batch script of job $job"
-requeued() { grep -q "requeueing job $job" "$WORK/glassy-ea-$job.out"; }
-wait_for "the job to checkpoint and requeue itself" 60 requeued
 finished() { [ "$(state)" = COMPLETED ]; }
-wait_for "the requeued job to finish" 240 finished
+# signal_requeue_finish LOG STARTED: once LOG shows the pattern STARTED (glassy is running), send
+# SIGUSR1 to the batch script as SLURM does before a time limit; wait for the job to requeue
+# itself and for the requeued job to finish.
+signal_requeue_finish() {
+  local log=$1 started=$2
+  running() { [ "$(state)" = RUNNING ] && grep -q "$started" "$log" 2> /dev/null; }
+  requeued() { grep -q "requeueing job $job" "$log"; }
+  wait_for "job $job to start glassy" 60 running
+  sleep 3
+  scancel --signal=USR1 --batch "$job" || fail "scancel --signal=USR1 --batch failed"
+  echo "sent SIGUSR1 to the batch script of job $job"
+  wait_for "job $job to checkpoint and requeue itself" 90 requeued
+  wait_for "the requeued job $job to finish" 300 finished
+}
 log="$WORK/glassy-ea-$job.out"
+signal_requeue_finish "$log" "glassy: EA"
 grep -q "glassy: stopped by signal 10" "$log" || { cat "$log"; fail "glassy did not report the signal"; }
 grep -q "continuing from requeue-test.ckpt.h5 at sweep" "$log" || { cat "$log"; fail "the second run did not continue from the checkpoint"; }
 grep -q "glassy finished with status 0" "$log" || { cat "$log"; fail "the job did not finish cleanly"; }
@@ -93,14 +100,7 @@ job=$(GLASSY="$GLASSY_ABS" CAMPAIGN="$WORK/c.opts" GLASSY_JOBS="$top_srcdir/jobs
   || fail "sbatch refused the campaign job script"
 echo "submitted campaign job $job"
 log="$WORK/glassy-campaign-$job.out"
-running_campaign() { [ "$(state)" = RUNNING ] && grep -q "glassy: campaign .* tasks" "$log" 2> /dev/null; }
-wait_for "the campaign job to start" 60 running_campaign
-sleep 3
-scancel --signal=USR1 --batch "$job" || fail "scancel --signal=USR1 --batch failed"
-echo "sent SIGUSR1 to the batch script of campaign job $job"
-requeued() { grep -q "requeueing job $job" "$log"; }
-wait_for "the campaign job to checkpoint and requeue itself" 90 requeued
-wait_for "the requeued campaign job to finish" 300 finished
+signal_requeue_finish "$log" "glassy: campaign .* tasks"
 grep -q "campaign stopping" "$log" || { cat "$log"; fail "the campaign did not report the stop"; }
 [ "$(grep -c "USR1 received" "$log")" = 1 ] || { cat "$log"; fail "the campaign job was signalled more than once (only the test's signal was expected)"; }
 grep -q "continuing from" "$log" || { cat "$log"; fail "no task of the requeued campaign continued from a checkpoint"; }

@@ -437,9 +437,11 @@ def _bars(err):
     return np.where(np.isfinite(err), err, 0.0)
 
 
-def _finish(fig, ax, path):
-    ax.legend(fontsize="small")
-    ax.grid(alpha=0.3)
+def _finish(fig, axes, path):
+    """Legends and grids on the axes (one or several), then save and close the figure."""
+    for ax in np.atleast_1d(axes):
+        ax.legend(fontsize="small")
+        ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
@@ -523,12 +525,7 @@ def plot_pq(data, path):
     axes[1].set_title("temperature nearest the middle of the range")
     for ax in axes:
         ax.set(xlabel="q", ylabel="[P(q)] (density)")
-        ax.legend(fontsize="small")
-        ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path
+    return _finish(fig, axes, path)
 
 
 def make_figures(data, averages, crossings, figdir):
