@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 const char *const GlassyModelNames[]     = {"ea", "sk", "GlassyModel", "MODEL_", NULL};
 const char *const GlassyCouplingsNames[] = {"gaussian", "bimodal", "GlassyCouplings", "COUPLINGS_", NULL};
@@ -345,9 +346,12 @@ PetscErrorCode OptionsCampaign(MPI_Comm comm, CampaignSpec *spec)
     long len = -1;
     int  err = 0;
     if (!rank) {
-      FILE *f = fopen(spec->file, "rb");
-      if (!f) err = errno;
-      else {
+      struct stat st;
+      FILE       *f = NULL;
+      if (stat(spec->file, &st)) err = errno;
+      else if (S_ISDIR(st.st_mode)) err = EISDIR;
+      else if (!(f = fopen(spec->file, "rb"))) err = errno;
+      if (f) {
         if (fseek(f, 0, SEEK_END) == 0) len = ftell(f);
         if (len >= 0 && len < (1 << 20)) {
           PetscCall(PetscMalloc1(len + 1, &spec->text));
