@@ -11,7 +11,9 @@
  *   all 64 lanes bit-serially from the most significant bit and stops once every lane is decided,
  *   which gives identical decisions.
  * - Real couplings (Gaussian or loaded).  Lane b's uniform is one 32-bit RNG_UPDATE_LANE output
- *   and the threshold is computed from exp() per lane.
+ *   and the threshold is computed from exp() per lane.  The multispin kernel sums the fields in
+ *   SIMD vectors and uses a polynomial exp, falling back on the reference's arithmetic for lanes
+ *   too close to the threshold to tell, so its decisions are again identical.
  *
  * The kernels read neighbour spins from the halo, so the halo of the other colour must be
  * current.  Kernels that can report the per-lane energy change (fixed point) add it to dE when
@@ -42,6 +44,10 @@ typedef void (*SweepKernel)(const SweepArgs *a, const int64_t *sites, int64_t n)
 void SweepBimodalReference(const SweepArgs *a, const int64_t *sites, int64_t n);
 void SweepBimodalMultispin(const SweepArgs *a, const int64_t *sites, int64_t n);
 void SweepRealReference(const SweepArgs *a, const int64_t *sites, int64_t n);
+void SweepRealMultispin(const SweepArgs *a, const int64_t *sites, int64_t n);
+
+/* The real-coupling kernel's polynomial exp on n values (n a multiple of 8, |x| <= 80), for tests. */
+void SweepRealExpPoly(const double *x, double *y, int n);
 
 /* Thresholds P_n for n = 0..2*dim unsatisfied bonds at inverse temperature beta. */
 void SweepBimodalThresholds(int dim, double beta, GlassyUpdate update, uint64_t *threshold);

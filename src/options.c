@@ -174,7 +174,6 @@ PetscErrorCode OptionsProcess(MPI_Comm comm, GlassyOptions *opt)
   GlassyCheck(opt->bins >= 2, comm, "-bins %" PetscInt_FMT ": must be at least 2", opt->bins);
   GlassyCheck(opt->output[0] != '\0', comm, "-output: the path is empty");
   GlassyCheck(opt->progress_interval > 0, comm, "-progress_interval %.6g: must be positive", (double)opt->progress_interval);
-  GlassyCheck(!(opt->kernel == KERNEL_MULTISPIN && opt->couplings == COUPLINGS_GAUSSIAN && !opt->couplings_file[0]), comm, "-kernel multispin: applies to bimodal couplings only (-couplings %s)", GlassyCouplingsNames[opt->couplings]);
   GlassyCheck(!(opt->structure_factor && opt->replicas < 2), comm, "-structure_factor: needs overlaps, so -replicas must be at least 2 (got %" PetscInt_FMT ")", opt->replicas);
   GlassyCheck(opt->checkpoint_interval > 0, comm, "-checkpoint_interval %.6g: must be a positive number of seconds", (double)opt->checkpoint_interval);
   GlassyCheck(!opt->restart || opt->checkpoint[0], comm, "-restart: needs -checkpoint PATH to know where to look");

@@ -53,9 +53,9 @@ PetscErrorCode SimulationCreate(MPI_Comm comm, const GlassyOptions *opt, Simulat
     sim->kernel      = reference ? SweepBimodalReference : SweepBimodalMultispin;
     sim->kernel_name = reference ? "bimodal-reference" : "bimodal-multispin";
   } else {
-    GlassyCheck(opt->kernel != KERNEL_MULTISPIN, sim->comm, "-kernel multispin: the couplings of %s are not all +1/-1; use -kernel auto or reference", opt->couplings_file);
-    sim->kernel      = SweepRealReference;
-    sim->kernel_name = "real-reference";
+    const PetscBool reference = opt->kernel == KERNEL_REFERENCE;
+    sim->kernel      = reference ? SweepRealReference : SweepRealMultispin;
+    sim->kernel_name = reference ? "real-reference" : "real-multispin";
   }
 
   PetscCall(PetscMalloc1(sim->nT, &sim->beta));
@@ -133,14 +133,24 @@ PetscErrorCode SimulationTrackedEnergy(Simulation *sim, int64_t *energy)
   PetscFunctionReturn(0);
 }
 
-/* Update colour c of every slot on the given site range. */
+/* Update colour c of every slot on the given site range.  The range is cut into blocks of
+ * UPDATE_BLOCK sites and every slot updates a block before the next block starts, so the block's
+ * couplings, shared by all slots, come from cache: with 64 Gaussian lanes (512 bytes per bond)
+ * this made the L = 32 sweep 2.4 times faster; blocks of 8 to 128 sites did equally well, and
+ * bimodal couplings neither gain nor lose.  Decisions depend only on (site, sweep, slot), so the
+ * order changes no result. */
+enum { UPDATE_BLOCK = 32 };
+
 static void UpdateSites(Simulation *sim, int colour, int64_t begin, int64_t end)
 {
   const int d = sim->lat->dim;
-  for (int s = 0; s < sim->nslots; s++) {
-    const int t = s % sim->nT;
-    SweepArgs a = {.lat = sim->lat, .cpl = sim->cpl, .spins = sim->spins + (int64_t)s * sim->lat->npadded * sim->W, .seed = sim->seed, .first_sample = sim->first_sample, .sweep = (uint32_t)sim->sweep, .slot = (uint32_t)s, .beta = sim->beta[t], .update = sim->opt->update, .threshold = sim->threshold + t * (2 * d + 1), .dE = sim->tracked ? sim->tracked + (int64_t)s * sim->lanes : NULL};
-    sim->kernel(&a, sim->lat->sites[colour] + begin, end - begin);
+  for (int64_t b = begin; b < end; b += UPDATE_BLOCK) {
+    const int64_t n = PetscMin(end - b, UPDATE_BLOCK);
+    for (int s = 0; s < sim->nslots; s++) {
+      const int t = s % sim->nT;
+      SweepArgs a = {.lat = sim->lat, .cpl = sim->cpl, .spins = sim->spins + (int64_t)s * sim->lat->npadded * sim->W, .seed = sim->seed, .first_sample = sim->first_sample, .sweep = (uint32_t)sim->sweep, .slot = (uint32_t)s, .beta = sim->beta[t], .update = sim->opt->update, .threshold = sim->threshold + t * (2 * d + 1), .dE = sim->tracked ? sim->tracked + (int64_t)s * sim->lanes : NULL};
+      sim->kernel(&a, sim->lat->sites[colour] + b, n);
+    }
   }
 }
 

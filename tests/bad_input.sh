@@ -47,7 +47,6 @@ for n in 1 3; do
   expect_error $n "-measure_interval 0: must be at least 1" -measure_interval 0
   expect_error $n "-pt_interval -1: must be at least 0" -pt_interval -1
   expect_error $n "-equilibration_sweeps -5: must be at least 0" -equilibration_sweeps -5
-  expect_error $n "-kernel multispin: applies to bimodal couplings only" -couplings gaussian -kernel multispin
   expect_error $n "-LL 8: unknown option" -LL 8
   expect_error $n "-couplings_file $WORK/none.txt: cannot open" -couplings_file "$WORK/none.txt"
   expect_error $n "-output /nonexistent-dir/x.h5: cannot be written" -output /nonexistent-dir/x.h5

@@ -1,6 +1,7 @@
 /* Kernel tests:
- *  1. the multispin kernel makes exactly the decisions of the reference kernel (bimodal, every
- *     dimension, Metropolis and heat bath, with tempering between sweeps);
+ *  1. the multispin kernels make exactly the decisions of the reference kernels (bimodal and
+ *     Gaussian, every dimension, Metropolis and heat bath, with tempering between sweeps); the
+ *     real-coupling kernel's polynomial exp stays within the error bound its guard assumes;
  *  2. the energy kept incrementally by the reference kernels equals the energy recomputed from
  *     the configurations, for bimodal and Gaussian couplings, across tempering swaps. */
 #include "options.h"
@@ -112,6 +113,56 @@ static void CheckDrawMany(void)
   CHECK(bad == 0, "RngDrawMany: %d outputs differ from philox4x32", bad);
 }
 
+/* RngDraw16 (AVX-512 where available), its portable version and the two wrappers equal single
+ * philox4x32 draws. */
+static void CheckDraw16(void)
+{
+  uint32_t     ctr[4][16], out[64], port[64], rounds[64], sites[64], c0[16];
+  const RngKey key = RngKeyMake(99u, 4096u);
+  int          bad = 0, badp = 0, badr = 0, bads = 0;
+  for (int l = 0; l < 16; l++) {
+    for (int i = 0; i < 4; i++) ctr[i][l] = 2654435761u * (uint32_t)(4 * l + i + 1);
+    c0[l] = 1000u + 37u * (uint32_t)l;
+  }
+  RngDraw16(key, (const uint32_t(*)[16])ctr, out);
+  RngDraw16Portable(key, (const uint32_t(*)[16])ctr, port);
+  RngDrawRounds16(key, 12345u, 678u, 9u, RNG_UPDATE_LANE, 3u, rounds);
+  RngDrawSites16(key, c0, 678u, 9u, RNG_UPDATE, 5u, sites);
+  for (int l = 0; l < 16; l++) {
+    const philox4x32_ctr_t c = {{ctr[0][l], ctr[1][l], ctr[2][l], ctr[3][l]}}, r = philox4x32(c, key);
+    const philox4x32_ctr_t rr = RngDraw(key, 12345u, 678u, 9u, RNG_UPDATE_LANE, 3u + (uint32_t)l);
+    const philox4x32_ctr_t rs = RngDraw(key, c0[l], 678u, 9u, RNG_UPDATE, 5u);
+    for (int k = 0; k < 4; k++) {
+      bad += out[4 * l + k] != r.v[k];
+      badp += port[4 * l + k] != r.v[k];
+      badr += rounds[4 * l + k] != rr.v[k];
+      bads += sites[4 * l + k] != rs.v[k];
+    }
+  }
+  CHECK(bad == 0, "RngDraw16: %d outputs differ from philox4x32", bad);
+  CHECK(badp == 0, "RngDraw16Portable: %d outputs differ from philox4x32", badp);
+  CHECK(badr == 0, "RngDrawRounds16: %d outputs differ from philox4x32", badr);
+  CHECK(bads == 0, "RngDrawSites16: %d outputs differ from philox4x32", bads);
+}
+
+/* The real kernel settles a lane with its polynomial exp only when the uniform is more than a
+ * relative 2^-24 away from the threshold; the polynomial's error must stay far inside that. */
+static void CheckExpPoly(void)
+{
+  enum { n = 1 << 16 };
+  static double x[n], y[n];
+  double        worst = 0, at = 0;
+  for (int i = 0; i < n; i++) x[i] = -80.0 + 160.0 * i / (n - 1);
+  for (int i = 0; i < n; i++) x[i] += 1e-7 * ((i * 7919) % 13); /* not only grid points */
+  for (int i = 0; i < n; i++) x[i] = PetscMin(80.0, x[i]);
+  SweepRealExpPoly(x, y, n);
+  for (int i = 0; i < n; i++) {
+    const double rel = fabs(y[i] / exp(x[i]) - 1);
+    if (!(rel <= worst)) worst = rel, at = x[i];
+  }
+  CHECK(worst < 0x1p-26, "polynomial exp: relative error %.3g at x = %.17g, above 2^-26", worst, at);
+}
+
 static PetscErrorCode RunAll(MPI_Comm comm)
 {
   static const char *compare[] = {
@@ -120,15 +171,22 @@ static PetscErrorCode RunAll(MPI_Comm comm)
     "-dim 3 -L 4 -samples 64 -ntemps 3 -tmin 0.4 -tmax 1.5 -update heatbath -replicas 3",
     "-dim 4 -L 4 -samples 64 -ntemps 2 -tmin 1.5 -tmax 3.0 -update metropolis",
     "-dim 4 -L 4 -samples 20 -ntemps 2 -tmin 1.0 -tmax 3.0 -update heatbath",
+    "-dim 2 -L 8 -samples 64 -ntemps 4 -tmin 0.3 -tmax 2.5 -update metropolis -couplings gaussian",
+    "-dim 3 -L 6 -samples 100 -ntemps 3 -tmin 0.5 -tmax 2.0 -update metropolis -couplings gaussian -seed 7",
+    "-dim 3 -L 4 -samples 64 -ntemps 3 -tmin 0.2 -tmax 1.5 -update heatbath -couplings gaussian -replicas 3",
+    "-dim 4 -L 4 -samples 20 -ntemps 2 -tmin 1.0 -tmax 3.0 -update heatbath -couplings gaussian",
   };
   static const char *tracked[] = {
     "-dim 3 -L 4 -samples 64 -ntemps 3 -tmin 0.5 -tmax 2.0 -couplings bimodal -kernel reference",
     "-dim 2 -L 6 -samples 40 -ntemps 3 -tmin 0.5 -tmax 2.0 -couplings gaussian",
+    "-dim 2 -L 6 -samples 40 -ntemps 3 -tmin 0.5 -tmax 2.0 -couplings gaussian -kernel reference",
     "-dim 3 -L 4 -samples 64 -ntemps 3 -tmin 0.5 -tmax 2.0 -couplings gaussian -update heatbath",
     "-dim 4 -L 2 -samples 64 -ntemps 2 -tmin 0.5 -tmax 2.0 -couplings gaussian",
   };
   PetscFunctionBeginUser;
   CheckDrawMany();
+  CheckDraw16();
+  CheckExpPoly();
   for (size_t i = 0; i < sizeof compare / sizeof *compare; i++) PetscCall(CompareKernels(comm, compare[i]));
   for (size_t i = 0; i < sizeof tracked / sizeof *tracked; i++) PetscCall(CheckTrackedEnergy(comm, tracked[i]));
   PetscFunctionReturn(0);
