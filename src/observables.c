@@ -27,19 +27,18 @@ static void PairCounts(const Simulation *sim, const uint64_t *A, const uint64_t 
   const Lattice *lat = sim->lat;
   const int      d = lat->dim, L = lat->L, W = sim->W, lanes = sim->lanes, nc = 2 + d * L;
   for (int w = 0; w < W; w++) {
+    int xl[GLASSY_MAX_DIM] = {0}; /* local coordinates of owned[i], dimension 0 fastest */
     PetscArrayzero(planes, (size_t)nc * VCOUNT_PLANES);
     for (int64_t i = 0; i < lat->nlocal; i++) {
       const int64_t  p = lat->owned[i];
       const uint64_t x = A[p * W + w] ^ B[p * W + w];
-      int64_t        rest = p;
       VCountAdd(planes, x);
       for (int k = 0; k < d; k++) {
-        const int64_t q  = p + lat->stride[k];
-        const int     xl = (int)(rest % (lat->nloc[k] + 2)) - 1;
-        rest /= lat->nloc[k] + 2;
+        const int64_t q = p + lat->stride[k];
         VCountAdd(planes + VCOUNT_PLANES, x ^ A[q * W + w] ^ B[q * W + w]);
-        VCountAdd(planes + (2 + k * L + lat->offset[k] + xl) * VCOUNT_PLANES, x);
+        VCountAdd(planes + (2 + k * L + lat->offset[k] + xl[k]) * VCOUNT_PLANES, x);
       }
+      for (int k = 0; k < d && ++xl[k] == lat->nloc[k]; k++) xl[k] = 0;
     }
     for (int c = 0; c < nc; c++) VCountExtract(planes + c * VCOUNT_PLANES, count + (int64_t)c * lanes + 64 * w);
   }

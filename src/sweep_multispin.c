@@ -7,6 +7,7 @@
  * every site of a batch, then one more draw at a time for the sites that still have undecided
  * lanes. */
 #include "sweep.h"
+#include <string.h>
 
 enum { EAGER_ROUNDS = 4, SITE_BATCH = 16 };
 
@@ -24,11 +25,12 @@ INLINE void Add1(uint64_t c[4], uint64_t u)
   c[3] ^= t2;
 }
 
-/* Lanes whose count equals n; counts reach 2d, so d <= 3 needs three bit planes. */
-INLINE uint64_t CountIs(const uint64_t c[4], int n, int planes)
+/* Lanes whose count equals n, given pat[b] = all ones where bit b of n is set; counts reach 2d,
+ * so d <= 3 needs three bit planes. */
+INLINE uint64_t CountIs(const uint64_t c[4], const uint64_t pat[4], int planes)
 {
-  uint64_t m = ~(uint64_t)0;
-  for (int b = 0; b < planes; b++) m &= ((n >> b) & 1) ? c[b] : ~c[b];
+  uint64_t m = ~(c[0] ^ pat[0]);
+  for (int b = 1; b < planes; b++) m &= ~(c[b] ^ pat[b]);
   return m;
 }
 
@@ -46,15 +48,26 @@ INLINE uint64_t CountAtLeast(const uint64_t c[4], int n, int planes)
   return gt | eq;
 }
 
+/* Word h of a draw's output o[0..3], as RngWords2 gives it: o[2h] | o[2h+1] << 32. */
+INLINE uint64_t Word(const uint32_t *o, int h)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  uint64_t w;
+  memcpy(&w, o + 2 * h, sizeof w); /* one load */
+  return w;
+#else
+  return (uint64_t)o[2 * h] | ((uint64_t)o[2 * h + 1] << 32);
+#endif
+}
+
 /* Bit-serial decisions with the random words of draws round0 .. round0+nrounds-1, site i of the
- * batch (draws[r][4i ..] holds round round0+r).  Lane b flips iff its uniform U (bit 31-j is bit
+ * batch (draws[r][4i .. 4i+3] is the output of round round0+r).  Lane b flips iff its uniform U (bit 31-j is bit
  * b of random word j) is below the threshold P: it is decided at the first bit where they differ. */
 INLINE void Decide(const uint32_t (*draws)[4 * SITE_BATCH], int i, int round0, int nrounds, int nrandom, const uint64_t *mask, const uint64_t (*pbit)[32], uint64_t anybit, uint64_t *accept, uint64_t *undecided)
 {
   uint64_t acc = *accept, und = *undecided;
   for (int j = 2 * round0; j < 2 * (round0 + nrounds) && und; j++) {
-    const uint32_t *o  = draws[(j >> 1) - round0] + 4 * i + 2 * (j & 1);
-    const uint64_t  rw = (uint64_t)o[0] | ((uint64_t)o[1] << 32);
+    const uint64_t rw = Word(draws[(j >> 1) - round0] + 4 * i, j & 1);
     if ((anybit >> j) & 1) {
       uint64_t pb = 0;
       for (int r = 0; r < nrandom; r++) pb |= mask[r] & pbit[r][j];
@@ -80,10 +93,13 @@ INLINE void Sweep(const SweepArgs *a, const int d, const int64_t *sites, int64_t
   int64_t         sW[GLASSY_MAX_DIM];
   uint64_t        pbit[2 * GLASSY_MAX_DIM + 1][32]; /* all ones where bit 31-j of the class threshold is set */
   uint64_t        anybit = 0;                      /* bit j set: some random class has bit 31-j set */
+  uint64_t        pat[2 * GLASSY_MAX_DIM + 1][4];   /* the bit planes of each random class's count */
 
   while (nrand0 < nclass && a->threshold[nrand0] == 0) nrand0++;
   while (nalways > nrand0 && a->threshold[nalways - 1] == always) nalways--;
   nrandom = nalways - nrand0;
+  for (int r = 0; r < nrandom; r++)
+    for (int b = 0; b < 4; b++) pat[r][b] = (((nrand0 + r) >> b) & 1) ? ~(uint64_t)0 : 0;
   for (int r = 0; r < nrandom; r++)
     for (int j = 0; j < 32; j++) {
       pbit[r][j] = ((a->threshold[nrand0 + r] >> (31 - j)) & 1) ? ~(uint64_t)0 : 0;
@@ -115,16 +131,16 @@ INLINE void Sweep(const SweepArgs *a, const int d, const int64_t *sites, int64_t
         }
         accept[i]    = nalways < nclass ? CountAtLeast(cnt, nalways, planes) : 0;
         undecided[i] = 0;
-        for (int r = 0; r < nrandom; r++) undecided[i] |= mask[i][r] = CountIs(cnt, nrand0 + r, planes);
+        for (int r = 0; r < nrandom; r++) undecided[i] |= mask[i][r] = CountIs(cnt, pat[r], planes);
         Decide(draws, i, 0, EAGER_ROUNDS, nrandom, mask[i], pbit, anybit, &accept[i], &undecided[i]);
         if (undecided[i]) pending[npending++] = i;
       }
       /* Lanes still undecided: the next draws of just those sites, again 16 at a time. */
       for (int round = EAGER_ROUNDS; npending && round < 16; round++) {
-        uint32_t gp[SITE_BATCH], more[4 * SITE_BATCH];
+        uint32_t gp[SITE_BATCH], more[1][4 * SITE_BATCH];
         int      still = 0;
         for (int q = 0; q < SITE_BATCH; q++) gp[q] = g[pending[q < npending ? q : 0]];
-        RngDrawSites16(key, gp, a->sweep, a->slot, RNG_UPDATE, (uint32_t)round, more);
+        RngDrawSites16(key, gp, a->sweep, a->slot, RNG_UPDATE, (uint32_t)round, more[0]);
         for (int q = 0; q < npending; q++) {
           const int i = pending[q];
           Decide((const uint32_t(*)[4 * SITE_BATCH])more, q, round, 1, nrandom, mask[i], pbit, anybit, &accept[i], &undecided[i]);
