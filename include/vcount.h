@@ -5,6 +5,7 @@
 #define GLASSY_VCOUNT_H
 
 #include <stdint.h>
+#include <string.h>
 
 #define VCOUNT_PLANES 40 /* counts up to 2^40 */
 
@@ -28,6 +29,70 @@ static inline void VCountExtract(const uint64_t *plane, int64_t *out)
       x &= x - 1;
     }
   }
+}
+
+/* A vertical counter that takes words one at a time but adds them 16 at a time, with the
+ * Harley-Seal carry-save tree: the running bit planes ones, twos, fours and eights absorb 16
+ * words with 15 carry-save adders, and only their carry (the sixteens) ripples into plane[].
+ * That is about 6 operations per word instead of a ripple through 6 or more planes. */
+typedef struct {
+  uint64_t plane[VCOUNT_PLANES];
+  uint64_t ones, twos, fours, eights;
+  uint64_t buf[16];
+  int      n;
+} VSum;
+
+static inline void VSumZero(VSum *s)
+{
+  memset(s, 0, sizeof *s);
+}
+
+static inline void VCountCSA(uint64_t *h, uint64_t *l, uint64_t a, uint64_t b, uint64_t c)
+{
+  const uint64_t u = a ^ b;
+  *h               = (a & b) | (u & c);
+  *l               = u ^ c;
+}
+
+static inline void VSumBlock(VSum *s)
+{
+  const uint64_t *d = s->buf;
+  uint64_t        twosA, twosB, foursA, foursB, eightsA, eightsB, sixteens;
+  VCountCSA(&twosA, &s->ones, s->ones, d[0], d[1]);
+  VCountCSA(&twosB, &s->ones, s->ones, d[2], d[3]);
+  VCountCSA(&foursA, &s->twos, s->twos, twosA, twosB);
+  VCountCSA(&twosA, &s->ones, s->ones, d[4], d[5]);
+  VCountCSA(&twosB, &s->ones, s->ones, d[6], d[7]);
+  VCountCSA(&foursB, &s->twos, s->twos, twosA, twosB);
+  VCountCSA(&eightsA, &s->fours, s->fours, foursA, foursB);
+  VCountCSA(&twosA, &s->ones, s->ones, d[8], d[9]);
+  VCountCSA(&twosB, &s->ones, s->ones, d[10], d[11]);
+  VCountCSA(&foursA, &s->twos, s->twos, twosA, twosB);
+  VCountCSA(&twosA, &s->ones, s->ones, d[12], d[13]);
+  VCountCSA(&twosB, &s->ones, s->ones, d[14], d[15]);
+  VCountCSA(&foursB, &s->twos, s->twos, twosA, twosB);
+  VCountCSA(&eightsB, &s->fours, s->fours, foursA, foursB);
+  VCountCSA(&sixteens, &s->eights, s->eights, eightsA, eightsB);
+  VCountAdd(s->plane + 4, sixteens);
+  s->n = 0;
+}
+
+static inline void VSumAdd(VSum *s, uint64_t m)
+{
+  s->buf[s->n++] = m;
+  if (s->n == 16) VSumBlock(s);
+}
+
+/* Add the 64 counts to out[0..63] (the sum stays usable). */
+static inline void VSumExtract(const VSum *s, int64_t *out)
+{
+  VSum t = *s;
+  VCountAdd(t.plane, t.ones);
+  VCountAdd(t.plane + 1, t.twos);
+  VCountAdd(t.plane + 2, t.fours);
+  VCountAdd(t.plane + 3, t.eights);
+  for (int i = 0; i < t.n; i++) VCountAdd(t.plane, t.buf[i]);
+  VCountExtract(t.plane, out);
 }
 
 #endif

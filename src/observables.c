@@ -22,25 +22,25 @@ const char *const ObservableDescriptions[NOBS] = {
 
 /* Counts per lane for one pair at one temperature: [0] differing sites, [1] differing bonds,
  * [2 + mu*L + c] differing sites in plane x_mu = c.  Local to this rank. */
-static void PairCounts(const Simulation *sim, const uint64_t *A, const uint64_t *B, uint64_t *planes, int64_t *count)
+static void PairCounts(const Simulation *sim, const uint64_t *A, const uint64_t *B, VSum *sum, int64_t *count)
 {
   const Lattice *lat = sim->lat;
   const int      d = lat->dim, L = lat->L, W = sim->W, lanes = sim->lanes, nc = 2 + d * L;
   for (int w = 0; w < W; w++) {
     int xl[GLASSY_MAX_DIM] = {0}; /* local coordinates of owned[i], dimension 0 fastest */
-    PetscArrayzero(planes, (size_t)nc * VCOUNT_PLANES);
+    for (int c = 0; c < nc; c++) VSumZero(&sum[c]);
     for (int64_t i = 0; i < lat->nlocal; i++) {
       const int64_t  p = lat->owned[i];
       const uint64_t x = A[p * W + w] ^ B[p * W + w];
-      VCountAdd(planes, x);
+      VSumAdd(&sum[0], x);
       for (int k = 0; k < d; k++) {
         const int64_t q = p + lat->stride[k];
-        VCountAdd(planes + VCOUNT_PLANES, x ^ A[q * W + w] ^ B[q * W + w]);
-        VCountAdd(planes + (2 + k * L + lat->offset[k] + xl[k]) * VCOUNT_PLANES, x);
+        VSumAdd(&sum[1], x ^ A[q * W + w] ^ B[q * W + w]);
+        VSumAdd(&sum[2 + k * L + lat->offset[k] + xl[k]], x);
       }
       for (int k = 0; k < d && ++xl[k] == lat->nloc[k]; k++) xl[k] = 0;
     }
-    for (int c = 0; c < nc; c++) VCountExtract(planes + c * VCOUNT_PLANES, count + (int64_t)c * lanes + 64 * w);
+    for (int c = 0; c < nc; c++) VSumExtract(&sum[c], count + (int64_t)c * lanes + 64 * w);
   }
 }
 
@@ -54,7 +54,7 @@ PetscErrorCode ObservablesMeasure(Simulation *sim, PetscBool production)
   Accumulators  *acc = &sim->acc;
   double        *val; /* [NOBS][nT][S] this measurement */
   int64_t       *count = NULL;
-  uint64_t      *planes;
+  VSum          *sums;
 
   PetscFunctionBeginUser;
   PetscCall(SimulationComputeEnergies(sim));
@@ -77,13 +77,13 @@ PetscErrorCode ObservablesMeasure(Simulation *sim, PetscBool production)
   if (sim->npairs > 0) {
     const int64_t pair_block = (int64_t)nc * lanes;
     PetscCall(PetscCalloc1((int64_t)nT * sim->npairs * pair_block, &count));
-    PetscCall(PetscMalloc1((int64_t)nc * VCOUNT_PLANES, &planes));
+    PetscCall(PetscMalloc1(nc, &sums));
     for (int t = 0; t < nT; t++) {
       int pr = 0;
       for (int a = 0; a < R; a++)
-        for (int b = a + 1; b < R; b++, pr++) PairCounts(sim, sim->spins + (int64_t)(a * nT + t) * np * sim->W, sim->spins + (int64_t)(b * nT + t) * np * sim->W, planes, count + ((int64_t)t * sim->npairs + pr) * pair_block);
+        for (int b = a + 1; b < R; b++, pr++) PairCounts(sim, sim->spins + (int64_t)(a * nT + t) * np * sim->W, sim->spins + (int64_t)(b * nT + t) * np * sim->W, sums, count + ((int64_t)t * sim->npairs + pr) * pair_block);
     }
-    PetscCall(PetscFree(planes));
+    PetscCall(PetscFree(sums));
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, count, (int)((int64_t)nT * sim->npairs * pair_block), MPI_INT64_T, MPI_SUM, sim->comm));
     for (int t = 0; t < nT; t++)
       for (int l = 0; l < S; l++) {

@@ -190,15 +190,17 @@ PetscErrorCode SimulationComputeEnergies(Simulation *sim)
     const uint64_t *S    = sim->spins + (int64_t)s * np * W;
     int64_t        *E    = buf + (int64_t)s * lanes, *ones = buf + ns + (int64_t)s * lanes;
     for (int w = 0; w < W; w++) {
-      uint64_t un[VCOUNT_PLANES] = {0}, up[VCOUNT_PLANES] = {0};
+      VSum un, up;
+      VSumZero(&un);
+      VSumZero(&up);
       for (int64_t i = 0; i < lat->nlocal; i++) {
         const int64_t p = lat->owned[i];
-        VCountAdd(up, S[p * W + w]);
+        VSumAdd(&up, S[p * W + w]);
         if (sim->cpl->bimodal)
-          for (int k = 0; k < d; k++) VCountAdd(un, S[p * W + w] ^ S[(p + lat->stride[k]) * W + w] ^ sim->cpl->bits[(p * d + k) * W + w]);
+          for (int k = 0; k < d; k++) VSumAdd(&un, S[p * W + w] ^ S[(p + lat->stride[k]) * W + w] ^ sim->cpl->bits[(p * d + k) * W + w]);
       }
-      VCountExtract(up, ones + 64 * w);
-      if (sim->cpl->bimodal) VCountExtract(un, E + 64 * w); /* unsatisfied bonds, converted below */
+      VSumExtract(&up, ones + 64 * w);
+      if (sim->cpl->bimodal) VSumExtract(&un, E + 64 * w); /* unsatisfied bonds, converted below */
     }
     if (!sim->cpl->bimodal) {
       for (int64_t i = 0; i < lat->nlocal; i++) {
