@@ -41,10 +41,10 @@ static inline philox4x32_ctr_t RngDraw(RngKey key, uint32_t c0, uint32_t c1, uin
  * RngDraw's. */
 void RngDrawMany(int n, const uint32_t *k0, const uint32_t *k1, const uint32_t *c0, const uint32_t *c2, uint32_t c1, uint32_t purpose, uint32_t round, uint32_t *out);
 
-/* 16 draws with one key and a counter per lane: ctr[i][l] is word i of lane l's counter, and
- * out[4l .. 4l+3] equals philox4x32 of that counter.  Uses AVX-512 where the CPU has it. */
-void RngDraw16(RngKey key, const uint32_t ctr[4][16], uint32_t out[64]);
-void RngDraw16Portable(RngKey key, const uint32_t ctr[4][16], uint32_t out[64]); /* for tests */
+/* 16 draws, a key and a counter per lane: key[i][l] and ctr[i][l] are word i of lane l's key and
+ * counter, and out[4l .. 4l+3] equals philox4x32 of them.  Uses AVX-512 where the CPU has it. */
+void RngDraw16(const uint32_t key[2][16], const uint32_t ctr[4][16], uint32_t out[64]);
+void RngDraw16Portable(const uint32_t key[2][16], const uint32_t ctr[4][16], uint32_t out[64]); /* for tests */
 
 /* RngDraw16 for rounds first_round .. first_round+15 of one counter {c0, c1, c2}: out[4i .. 4i+3]
  * is RngDraw(key, c0, c1, c2, purpose, first_round + i). */

@@ -117,19 +117,22 @@ static void CheckDrawMany(void)
  * philox4x32 draws. */
 static void CheckDraw16(void)
 {
-  uint32_t     ctr[4][16], out[64], port[64], rounds[64], sites[64], c0[16];
+  uint32_t     keys[2][16], ctr[4][16], out[64], port[64], rounds[64], sites[64], c0[16];
   const RngKey key = RngKeyMake(99u, 4096u);
   int          bad = 0, badp = 0, badr = 0, bads = 0;
   for (int l = 0; l < 16; l++) {
     for (int i = 0; i < 4; i++) ctr[i][l] = 2654435761u * (uint32_t)(4 * l + i + 1);
-    c0[l] = 1000u + 37u * (uint32_t)l;
+    keys[0][l] = 99u + (uint32_t)l;
+    keys[1][l] = 0x9e3779b9u * (uint32_t)(l + 7);
+    c0[l]      = 1000u + 37u * (uint32_t)l;
   }
-  RngDraw16(key, (const uint32_t(*)[16])ctr, out);
-  RngDraw16Portable(key, (const uint32_t(*)[16])ctr, port);
+  RngDraw16((const uint32_t(*)[16])keys, (const uint32_t(*)[16])ctr, out);
+  RngDraw16Portable((const uint32_t(*)[16])keys, (const uint32_t(*)[16])ctr, port);
   RngDrawRounds16(key, 12345u, 678u, 9u, RNG_UPDATE_LANE, 3u, rounds);
   RngDrawSites16(key, c0, 678u, 9u, RNG_UPDATE, 5u, sites);
   for (int l = 0; l < 16; l++) {
-    const philox4x32_ctr_t c = {{ctr[0][l], ctr[1][l], ctr[2][l], ctr[3][l]}}, r = philox4x32(c, key);
+    const philox4x32_key_t k = {{keys[0][l], keys[1][l]}};
+    const philox4x32_ctr_t c = {{ctr[0][l], ctr[1][l], ctr[2][l], ctr[3][l]}}, r = philox4x32(c, k);
     const philox4x32_ctr_t rr = RngDraw(key, 12345u, 678u, 9u, RNG_UPDATE_LANE, 3u + (uint32_t)l);
     const philox4x32_ctr_t rs = RngDraw(key, c0[l], 678u, 9u, RNG_UPDATE, 5u);
     for (int k = 0; k < 4; k++) {
