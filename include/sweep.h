@@ -46,8 +46,10 @@ void SweepBimodalMultispin(const SweepArgs *a, const int64_t *sites, int64_t n);
 void SweepRealReference(const SweepArgs *a, const int64_t *sites, int64_t n);
 void SweepRealMultispin(const SweepArgs *a, const int64_t *sites, int64_t n);
 
-/* The real-coupling kernel's polynomial exp on n values (n a multiple of 8, |x| <= 80), for tests. */
+/* The real-coupling kernel's polynomial exp on n values (n a multiple of 8, |x| <= 80), and the
+ * relative width of its guard band (default 2^-24), for tests. */
 void SweepRealExpPoly(const double *x, double *y, int n);
+void SweepRealGuardBand(double rel);
 
 /* Thresholds P_n for n = 0..2*dim unsatisfied bonds at inverse temperature beta. */
 void SweepBimodalThresholds(int dim, double beta, GlassyUpdate update, uint64_t *threshold);

@@ -52,6 +52,11 @@ INLINE vd ExpPoly(vd x)
   return p * (vd)scale;
 }
 
+/* Relative half-width of the band around the threshold where lanes are decided again with libm. */
+static double guard_band = 0x1p-24;
+
+void SweepRealGuardBand(double rel) { guard_band = rel; }
+
 /* For tests: ExpPoly on n values with |x| <= 80. */
 void SweepRealExpPoly(const double *x, double *y, int n)
 {
@@ -71,7 +76,7 @@ INLINE uint64_t DecideWord(const SweepArgs *a, const int d, int64_t p, int w, co
   const uint64_t *S = a->spins;
   const int       metropolis = a->update == UPDATE_METROPOLIS;
   const vd        beta = Splat(metropolis ? -a->beta : a->beta), two32 = Splat(4294967296.0);
-  const vd        lo = Splat(1 - 0x1p-24), hi = Splat(1 + 0x1p-24), clamp = Splat(80.0);
+  const vd        lo = Splat(1 - guard_band), hi = Splat(1 + guard_band), clamp = Splat(80.0);
   const double   *Ju[GLASSY_MAX_DIM], *Jd[GLASSY_MAX_DIM];
   vu              su[GLASSY_MAX_DIM], sd[GLASSY_MAX_DIM], si = (vu){0} + S[p * W + w];
   vu              flipv = {0}, unsurev = {0};
