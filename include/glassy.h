@@ -30,6 +30,18 @@ typedef struct {
 /* Signal number reported as the reason when a hook stops a run. */
 #define GLASSY_STOP_BY_HOOK 15
 
+/* Function multiversioning for the optimised kernels: the function is compiled for x86-64-v4
+ * (AVX-512), x86-64-v3 (AVX2 and FMA) and the baseline, and the loader picks the best the CPU has.
+ * The x86-64-vN names need GCC 12; older GCC gets the avx512f/avx2 pair.  Other compilers (clang
+ * before 18 builds a wrong resolver) and other architectures get one portable version. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#define GLASSY_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#elif defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 6
+#define GLASSY_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define GLASSY_CLONES
+#endif
+
 /* Lanes per machine word: one sample per bit. */
 #define GLASSY_LANES_PER_WORD 64
 

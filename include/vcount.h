@@ -1,6 +1,7 @@
 /* Vertical (bit-sliced) counters: count, for each of the 64 lanes of a word, how many of a
  * stream of words had that lane's bit set.  plane[i] holds bit i of the 64 counts; adding a word
- * ripples its carries up only as far as needed (about two steps on average). */
+ * ripples its carries up as long as some lane still carries (about 7 planes for random 64-lane
+ * words; VSum below adds 16 words at a time). */
 #ifndef GLASSY_VCOUNT_H
 #define GLASSY_VCOUNT_H
 

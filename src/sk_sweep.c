@@ -36,7 +36,7 @@ static inline const double *SKMatrix(const SK *sk, int g) { return sk->K + (int6
 static inline const uint64_t *SKBits(const SK *sk, int g) { return sk->Kbits + (int64_t)(sk->nmat == 1 ? 0 : SKCopySample(sk, g)) * sk->N * sk->Wn; }
 
 /* h += f K_i over n elements.  (gcc -O2 leaves the plain loop scalar.) */
-__attribute__((target_clones("avx512f", "avx2", "default"))) static void SKAddRow(double *restrict h, const double *restrict Ki, double f, int n)
+GLASSY_CLONES static void SKAddRow(double *restrict h, const double *restrict Ki, double f, int n)
 {
   int j = 0;
   for (; j + 8 <= n; j += 8) *(SKVector *)(h + j) += f * *(const SKVector *)(Ki + j);
@@ -189,7 +189,7 @@ static void SKSweepReference(SK *sk, int c0, int c1, SKCopy *cp)
  * at a time; each copy's partial sums stay in registers while its rows are added.  Eight
  * independent sums keep the adders busy despite their latency. */
 #define SK_APPLY_VECTORS 8
-__attribute__((target_clones("avx512f", "avx2", "default"))) static void SKApplyFlips(int N, int ld, int nc, double *const *h, const double *restrict K, const int *site, const double *f, const int *nflip)
+GLASSY_CLONES static void SKApplyFlips(int N, int ld, int nc, double *const *h, const double *restrict K, const int *site, const double *f, const int *nflip)
 {
   enum { W = 8 * SK_APPLY_VECTORS };
   int j = 0;
@@ -215,7 +215,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void SKApply
 /* One copy's decisions over the block of sites i0 .. i0+nb-1 (blocked kernel), with the uniforms
  * u[0..nb): its fields of the block are kept up to date in hb at every flip; the flips are
  * recorded in site[] and f[] and counted in the return value.  K points at the copy's matrix. */
-__attribute__((target_clones("avx512f", "avx2", "default"))) static int SKDecideBlock(const SK *sk, SKCopy *x, const double *K, int i0, int nb, const uint32_t *u, int *site, double *f)
+GLASSY_CLONES static int SKDecideBlock(const SK *sk, SKCopy *x, const double *K, int i0, int nb, const uint32_t *u, int *site, double *f)
 {
   double hb[SK_BLOCK] __attribute__((aligned(64)));
   int    n = 0;

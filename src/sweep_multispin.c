@@ -3,8 +3,9 @@
  * decisions of SweepBimodalReference; tests compare the two bit for bit.
  *
  * Eight sites of one colour are updated together: element e of a vector (GCC vector extensions,
- * compiled for AVX-512, AVX2 and a portable baseline) holds the 64-lane word of site e, so the
- * neighbour count, the class masks and every bit-serial decision step act on 512 lanes at once.
+ * cloned by GLASSY_CLONES for AVX-512, AVX2 and the baseline) holds the 64-lane word of site e, so
+ * the neighbour count, the class masks and every bit-serial decision step act on 512 lanes at
+ * once.
  * The random words come from the reference's counters, drawn for 16 sites at a time with the
  * vectorised Philox (RngDrawSites16), one round (two words, two decision bits) at a time until
  * every lane of the 16 sites is decided. */
@@ -65,7 +66,7 @@ INLINE uint64_t Any(v8 x)
 /* Word t (as RngWords2 gives it: out[4i + 2t] | out[4i + 2t + 1] << 32) of sites 8h .. 8h+7. */
 INLINE v8 Words(const uint32_t out[4 * SITE_BATCH], int h, int t)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && !defined(__clang__) /* __builtin_shuffle is GCC's */
   v8 o[2]; /* sites 8h .. 8h+7, their two words interleaved */
   memcpy(o, out + 32 * h, sizeof o);
   return __builtin_shuffle(o[0], o[1], (v8){0, 2, 4, 6, 8, 10, 12, 14} + (uint64_t)t);
@@ -152,7 +153,7 @@ INLINE void Sweep(const SweepArgs *a, const int d, const int64_t *sites, int64_t
   }
 }
 
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void SweepBimodalMultispin(const SweepArgs *a, const int64_t *sites, int64_t n)
+GLASSY_CLONES void SweepBimodalMultispin(const SweepArgs *a, const int64_t *sites, int64_t n)
 {
   switch (a->lat->dim) {
   case 2: Sweep(a, 2, sites, n); break;

@@ -1,18 +1,20 @@
 /* Fast kernel for real couplings (Gaussian or loaded from a file).
  *
  * The spins stay multispin-coded (64 lanes per word).  The local fields of 8 lanes at a time are
- * summed in SIMD vectors (GCC vector extensions, compiled for AVX-512, AVX2 and a portable
- * baseline), and the acceptance probability comes from a short polynomial exp instead of libm's.
+ * summed in SIMD vectors (GCC vector extensions, cloned by GLASSY_CLONES for AVX-512, AVX2 and
+ * the baseline), and the acceptance probability comes from a short polynomial exp instead of libm's.
  *
  * It makes exactly the decisions of SweepRealReference:
- * - the field is the same sum of the same quantised couplings, so dE is the same double;
+ * - the field is the same sum, in the same order, of the same couplings, so dE is the same double;
  * - the lane's uniform U is the same RNG_UPDATE_LANE output;
  * - the reference accepts iff U < floor(p 2^32), that is iff U + 1 <= p 2^32.  With the cheap
  *   q ~ p 2^32, whose relative error is below 2^-26 (tests/test_kernels.c checks the bound), a
  *   lane is settled when U + 1 lies outside q (1 -+ 2^-24); a lane inside that band (about one
  *   attempt in 10^7) is decided again with the reference's own arithmetic.
- * Floating-point contraction is allowed here: the field is a sum of couplings quantised to 2^-32
- * (exact in any order), and everything after it only has to stay inside the guard band. */
+ * Floating-point contraction is allowed here: the field adds +-J in exactly the reference's order
+ * (h + (J_up s_up + J_dn s_dn) per direction, the signs applied by XOR, so there is no product to
+ * contract), which keeps it the same double even for couplings too large to sum exactly; and
+ * everything after the field only has to stay inside the guard band. */
 #include "sweep.h"
 #include <string.h>
 
@@ -33,7 +35,7 @@ INLINE vd Splat(double x) { return (vd){x, x, x, x, x, x, x, x}; }
 INLINE vd Select(vi m, vd a, vd b) { return (vd)(((vi)a & m) | ((vi)b & ~m)); }
 
 /* exp(x) for |x| <= 80: 2^n exp(r) with |r| <= ln2/2, exp(r) from its Taylor series to r^7
- * (relative error below 2^-27; the guard band is 2^-24). */
+ * (relative error about 2^-27, below 2^-26 as the tests check; the guard band is 2^-24). */
 INLINE vd ExpPoly(vd x)
 {
   const vd shifter = Splat(0x1.8p52);
@@ -57,8 +59,9 @@ static double guard_band = 0x1p-24;
 
 void SweepRealGuardBand(double rel) { guard_band = rel; }
 
-/* For tests: ExpPoly on n values with |x| <= 80. */
-void SweepRealExpPoly(const double *x, double *y, int n)
+/* For tests: ExpPoly on n values with |x| <= 80, cloned like the kernel so that the tests measure
+ * the version (with or without FMA) that the kernel runs. */
+GLASSY_CLONES void SweepRealExpPoly(const double *x, double *y, int n)
 {
   for (int i = 0; i + 8 <= n; i += 8) {
     vd v;
@@ -133,7 +136,7 @@ INLINE uint64_t DecideWord(const SweepArgs *a, const int d, int64_t p, int w, co
   return flip;
 }
 
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void SweepRealMultispin(const SweepArgs *a, const int64_t *sites, int64_t n)
+GLASSY_CLONES void SweepRealMultispin(const SweepArgs *a, const int64_t *sites, int64_t n)
 {
   const int W = a->cpl->W;
   uint32_t  U[64];
@@ -147,7 +150,7 @@ __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) vo
       switch (a->lat->dim) { /* a constant dimension lets the compiler unroll the bonds */
       case 2: flip = DecideWord(a, 2, p, w, U); break;
       case 3: flip = DecideWord(a, 3, p, w, U); break;
-      default: flip = DecideWord(a, a->lat->dim, p, w, U); break;
+      default: flip = DecideWord(a, 4, p, w, U); break;
       }
       a->spins[p * W + w] ^= flip;
     }

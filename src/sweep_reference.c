@@ -1,5 +1,5 @@
-/* Reference kernels: plain lane-by-lane loops, written for clarity.  The optimised kernels must
- * make exactly the same decisions (bimodal) or the same statistics (real couplings). */
+/* Reference kernels: plain lane-by-lane loops, written for clarity.  The optimised kernels make
+ * exactly the same decisions, for bimodal and for real couplings (tests/test_kernels.c). */
 #include "sweep.h"
 
 void SweepBimodalThresholds(int dim, double beta, GlassyUpdate update, uint64_t *threshold)
