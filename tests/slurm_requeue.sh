@@ -69,7 +69,9 @@ same_results "$WORK/reference.h5" "$WORK/requeue-test.h5" "the requeued job agai
 grep -E "start [0-9]+ of job|SIGUSR1|USR1 received|requeueing|continuing from|finished with" "$log"
 echo "ok: the requeueing job survived a pre-time-limit signal and matches the uninterrupted run"
 
-# 2. A campaign job, signalled before its limit.
+# 2. A campaign job, signalled before its limit.  The campaign must outlast the 3 s between the
+#    job's start and the signal: 40000 + 40000 sweeps take about 10 s (6000 + 6000 finished first
+#    once the kernels got faster).
 cat > "$WORK/c.opts" <<OPTS
 -dim 3
 -couplings bimodal
@@ -79,8 +81,8 @@ cat > "$WORK/c.opts" <<OPTS
 -ntemps 5
 -tmin 0.9
 -tmax 2.0
--equilibration_sweeps 6000
--measurement_sweeps 6000
+-equilibration_sweeps 40000
+-measurement_sweeps 40000
 -checkpoint_interval 1
 -seed 32
 -output_dir campaign
