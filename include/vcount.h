@@ -57,23 +57,18 @@ static inline void VCountCSA(uint64_t *h, uint64_t *l, uint64_t a, uint64_t b, u
 
 static inline void VSumBlock(VSum *s)
 {
-  const uint64_t *d = s->buf;
-  uint64_t        twosA, twosB, foursA, foursB, eightsA, eightsB, sixteens;
-  VCountCSA(&twosA, &s->ones, s->ones, d[0], d[1]);
-  VCountCSA(&twosB, &s->ones, s->ones, d[2], d[3]);
-  VCountCSA(&foursA, &s->twos, s->twos, twosA, twosB);
-  VCountCSA(&twosA, &s->ones, s->ones, d[4], d[5]);
-  VCountCSA(&twosB, &s->ones, s->ones, d[6], d[7]);
-  VCountCSA(&foursB, &s->twos, s->twos, twosA, twosB);
-  VCountCSA(&eightsA, &s->fours, s->fours, foursA, foursB);
-  VCountCSA(&twosA, &s->ones, s->ones, d[8], d[9]);
-  VCountCSA(&twosB, &s->ones, s->ones, d[10], d[11]);
-  VCountCSA(&foursA, &s->twos, s->twos, twosA, twosB);
-  VCountCSA(&twosA, &s->ones, s->ones, d[12], d[13]);
-  VCountCSA(&twosB, &s->ones, s->ones, d[14], d[15]);
-  VCountCSA(&foursB, &s->twos, s->twos, twosA, twosB);
-  VCountCSA(&eightsB, &s->fours, s->fours, foursA, foursB);
-  VCountCSA(&sixteens, &s->eights, s->eights, eightsA, eightsB);
+  uint64_t twosA, twosB, foursA, foursB, eights[2], sixteens;
+  for (int h = 0; h < 2; h++) { /* 8 words into eights[h], the rest kept in ones, twos, fours */
+    const uint64_t *d = s->buf + 8 * h;
+    VCountCSA(&twosA, &s->ones, s->ones, d[0], d[1]);
+    VCountCSA(&twosB, &s->ones, s->ones, d[2], d[3]);
+    VCountCSA(&foursA, &s->twos, s->twos, twosA, twosB);
+    VCountCSA(&twosA, &s->ones, s->ones, d[4], d[5]);
+    VCountCSA(&twosB, &s->ones, s->ones, d[6], d[7]);
+    VCountCSA(&foursB, &s->twos, s->twos, twosA, twosB);
+    VCountCSA(&eights[h], &s->fours, s->fours, foursA, foursB);
+  }
+  VCountCSA(&sixteens, &s->eights, s->eights, eights[0], eights[1]);
   VCountAdd(s->plane + 4, sixteens);
   s->n = 0;
 }
