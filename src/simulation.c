@@ -133,19 +133,22 @@ PetscErrorCode SimulationTrackedEnergy(Simulation *sim, int64_t *energy)
   PetscFunctionReturn(0);
 }
 
-/* Update colour c of every slot on the given site range.  The range is cut into blocks of
- * UPDATE_BLOCK sites and every slot updates a block before the next block starts, so the block's
- * couplings, shared by all slots, come from cache: with 64 Gaussian lanes (512 bytes per bond)
- * this made the L = 32 sweep 2.4 times faster; blocks of 8 to 128 sites did equally well, and
- * bimodal couplings neither gain nor lose.  Decisions depend only on (site, sweep, slot), so the
- * order changes no result. */
+/* Update colour c of every slot on the given site range.  With real couplings the range is cut
+ * into blocks of UPDATE_BLOCK sites and every slot updates a block before the next block starts,
+ * so the block's couplings (shared by all slots, 512 bytes per bond for 64 lanes) come from cache:
+ * this made the Gaussian L = 32 sweep 2.4 times faster (blocks of 8 to 128 sites did equally
+ * well).  Bimodal couplings take 3 bits per site and sample and gain nothing from blocks, while
+ * their kernel's per-call set-up (the threshold bit tables) cost 12% at L = 32 with blocks of 32,
+ * so there a slot sweeps the whole range in one call.  Decisions depend only on (site, sweep,
+ * slot), so the order changes no result. */
 enum { UPDATE_BLOCK = 32 };
 
 static void UpdateSites(Simulation *sim, int colour, int64_t begin, int64_t end)
 {
   const int d = sim->lat->dim;
-  for (int64_t b = begin; b < end; b += UPDATE_BLOCK) {
-    const int64_t n = PetscMin(end - b, UPDATE_BLOCK);
+  const int64_t block = sim->cpl->bimodal ? PetscMax(end - begin, 1) : UPDATE_BLOCK;
+  for (int64_t b = begin; b < end; b += block) {
+    const int64_t n = PetscMin(end - b, block);
     for (int s = 0; s < sim->nslots; s++) {
       const int t = s % sim->nT;
       SweepArgs a = {.lat = sim->lat, .cpl = sim->cpl, .spins = sim->spins + (int64_t)s * sim->lat->npadded * sim->W, .seed = sim->seed, .first_sample = sim->first_sample, .sweep = (uint32_t)sim->sweep, .slot = (uint32_t)s, .beta = sim->beta[t], .update = sim->opt->update, .threshold = sim->threshold + t * (2 * d + 1), .dE = sim->tracked ? sim->tracked + (int64_t)s * sim->lanes : NULL};
