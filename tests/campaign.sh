@@ -20,8 +20,8 @@ campaign() { # campaign FILE OUTDIR [EXTRA LINES...]
     echo "-tmin 0.8"
     echo "-tmax 2.0"
     echo "-ntemps 5,6"
-    echo "-equilibration_sweeps 3000,4000"
-    echo "-measurement_sweeps 3000,4000"
+    echo "-equilibration_sweeps 6000,8000"
+    echo "-measurement_sweeps 6000,8000"
     echo "-checkpoint_interval 0.2"
     echo "-output_dir $dir"
     for line in "$@"; do echo "$line"; done
@@ -76,7 +76,9 @@ campaign int.opts int "-ranks_per_group 1,2"
 "$MPIEXEC" --oversubscribe -n 3 "$GLASSY" -campaign int.opts -quiet > int1.log 2>&1 &
 pid=$!
 until_header int1.log
-sleep 0.7
+# Stop once a task has written a checkpoint (not after a fixed time: faster kernels would finish first).
+for _ in $(seq 200); do ls int/tasks/L*/*.ckpt.h5 > /dev/null 2>&1 && break; sleep 0.05; done
+sleep 0.2
 kill -USR1 "$(pgrep -f -- "^$GLASSY -campaign int.opts" | tail -1)"
 rc=0; wait $pid || rc=$?
 [ $rc = 75 ] || { cat int1.log; fail "a campaign stopped by a signal exited with $rc, not 75"; }
@@ -84,10 +86,11 @@ grep -q "continue" int1.log || { cat int1.log; fail "no message after the stop";
 timeout -k 5 120 "$MPIEXEC" --oversubscribe -n 2 "$GLASSY" -campaign int.opts -restart -quiet > int2.log 2>&1 &
 pid=$!
 until_header int2.log
-sleep 0.8
+# Kill once a task has written a checkpoint in this run.
+for _ in $(seq 200); do [ -n "$(find int/tasks -name '*.ckpt.h5' -newer int2.log 2> /dev/null)" ] && break; sleep 0.05; done
 pkill -KILL -f -- "^$GLASSY -campaign int.opts"
 wait $pid
-ls int/tasks/L*/*.ckpt.h5 > /dev/null 2>&1 || fail "no checkpoints after the interruptions"
+ls int/tasks/L*/*.ckpt.h5 > /dev/null 2>&1 || { cat int1.log int2.log; ls -R int; fail "no checkpoints after the interruptions"; }
 run_glassy 2 -campaign int.opts -restart -quiet > int3.log 2>&1 || { cat int3.log; fail "restarted campaign"; }
 grep -q "continuing from" int2.log int3.log || fail "no task continued from a checkpoint"
 compare int "stopped by SIGUSR1 to one rank, then kill -9, restarted on 2 ranks"
@@ -174,7 +177,7 @@ for d in b1 b2 b3 b4 b5 b6; do [ -e $d ] && fail "a rejected campaign created $d
 # checkpoint, is named before any work; nothing is overwritten.
 sed -i 's/^-measurement_sweeps .*/-measurement_sweeps 200001/' idle.opts
 bad "a restart of an interrupted task with changed run options" "the checkpoint idle/tasks/L6/s000000-000007.ckpt.h5 was written with different run options" 2 -campaign idle.opts -restart
-sed -i 's/^-measurement_sweeps .*/-measurement_sweeps 3000,4001/' one.opts
+sed -i 's/^-measurement_sweeps .*/-measurement_sweeps 6000,8001/' one.opts
 cp one/results.h5 saved.h5
 bad "a restart with changed run options" "one/tasks/L6/s000000-000007.h5 holds results of different run options" 1 -campaign one.opts -restart
 cmp -s saved.h5 one/results.h5 || fail "a rejected restart changed the results"

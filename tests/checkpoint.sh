@@ -3,7 +3,7 @@
 # uninterrupted run; damaged, foreign and unwritable checkpoints give a clear message and the
 # documented fallback; a full disk fails cleanly and the previous generation still restarts.
 . "${top_srcdir:-.}/tests/common.sh"
-RUN="-dim 3 -L 8 -samples 64 -ntemps 4 -tmin 1.0 -tmax 2.0 -equilibration_sweeps 600 -measurement_sweeps 600 -measure_interval 5 -pt_interval 5 -seed 99 -quiet"
+RUN="-dim 3 -L 8 -samples 64 -ntemps 4 -tmin 1.0 -tmax 2.0 -equilibration_sweeps 4000 -measurement_sweeps 4000 -measure_interval 5 -pt_interval 5 -seed 99 -quiet"
 run_glassy 2 $RUN -output "$WORK/reference.h5" > "$WORK/log" 2>&1 || { cat "$WORK/log"; fail "reference run"; }
 
 same_as_reference() { same_results "$WORK/reference.h5" "$1" "$2, against the uninterrupted run"; } # file what

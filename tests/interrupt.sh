@@ -7,8 +7,9 @@
 . "${top_srcdir:-.}/tests/common.sh"
 WANT=${1:-${INTERRUPTIONS:-3}}
 RUN="-dim 3 -L 8 -samples 64 -ntemps 6 -tmin 0.9 -tmax 2.0 -measure_interval 5 -pt_interval 5 -structure_factor -seed 4242 -quiet"
-# Long enough to be interrupted WANT times: about 0.4 s of work per interruption on 2 ranks.
-SWEEPS=$(( 1500 + WANT * 500 ))
+# Long enough to be interrupted WANT times: about 0.6 s of work per interruption on 2 ranks
+# (at 1.6 ns per attempt; at most 0.5 s of it is done before each interruption).
+SWEEPS=$(( 1500 + WANT * 1000 ))
 RUN="$RUN -equilibration_sweeps $SWEEPS -measurement_sweeps $SWEEPS"
 CK="$WORK/ck.h5"
 TAG="$WORK/interrupted.h5" # unique, to find our processes with pkill -f
