@@ -1,8 +1,9 @@
 /* Halo exchange of the bit-packed configurations between checkerboard half-sweeps.
  *
  * Created once per simulation: face site lists per colour, send and receive buffers, and
- * persistent MPI requests.  Message for face (k, side) carries, for every configuration slot and
- * every face site of one colour (in padded-index order), the W words of the site.  Tags: 2k for
+ * persistent MPI requests.  Message for face (k, side) carries, for every face site of one colour
+ * (in padded-index order), the site's W words of every configuration slot (the padding slots of
+ * the spin layout are not sent).  Tags: 2k for
  * data moving towards lower coordinates, 2k+1 towards higher ones, so two neighbours that are the
  * same rank (a grid of extent 2) or the rank itself (extent 1) are told apart.
  *
@@ -15,15 +16,15 @@
 
 typedef struct {
   const Lattice *lat;
-  int            nslots, W, nfaces;
-  uint64_t      *spins; /* [nslots][npadded][W] */
+  int            nslots, slot_stride, W, nfaces;
+  uint64_t      *spins; /* [npadded][W][slot_stride] */
   int64_t       *send_sites[2][2 * GLASSY_MAX_DIM], *recv_sites[2][2 * GLASSY_MAX_DIM];
   int64_t        nsend[2][2 * GLASSY_MAX_DIM], nrecv[2][2 * GLASSY_MAX_DIM];
   uint64_t      *send_buf[2][2 * GLASSY_MAX_DIM], *recv_buf[2][2 * GLASSY_MAX_DIM];
   MPI_Request    send_req[2][2 * GLASSY_MAX_DIM], recv_req[2][2 * GLASSY_MAX_DIM];
 } Halo;
 
-PetscErrorCode HaloCreate(const Lattice *lat, int nslots, int W, uint64_t *spins, Halo **halo);
+PetscErrorCode HaloCreate(const Lattice *lat, int nslots, int slot_stride, int W, uint64_t *spins, Halo **halo);
 PetscErrorCode HaloDestroy(Halo **halo);
 PetscErrorCode HaloPostReceives(Halo *h, int colour);
 PetscErrorCode HaloSend(Halo *h, int colour);

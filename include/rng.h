@@ -1,7 +1,7 @@
-/* Random numbers: Random123's Philox4x32-10, a counter-based generator.  Every random number in
- * glassy is a pure function of (seed, a purpose, and the coordinates of what it decides), never of
- * the order in which ranks happen to draw them: that is what makes trajectories bit-identical on
- * any number of ranks and restartable without saving generator state.
+/* Random numbers: Random123's counter-based generators.  Every random number in glassy is a pure
+ * function of (seed, a purpose, and the coordinates of what it decides), never of the order in
+ * which ranks happen to draw them: that is what makes trajectories bit-identical on any number of
+ * ranks and restartable without saving generator state.
  *
  * Key:     {seed, first sample index of the 64-lane word (or the sample, for couplings)}
  * Counter: {c0, c1, c2, (purpose << 24) | round}
@@ -9,10 +9,12 @@
  * Purposes and their counters:
  *   RNG_COUPLINGS   {global bond index, 0, 0}
  *   RNG_INIT        {global site, 0, slot}              initial spins, one 64-bit word
- *   RNG_UPDATE      {global site, sweep, slot}          multispin bit-planes, 2 words per round
+ *   RNG_UPDATE      {global site, sweep, slot}          multispin bit-planes, 2 words per round (ARS-7)
  *   RNG_UPDATE_LANE {global site, sweep, slot}          one 32-bit uniform per lane, 4 per round
  *   RNG_SWAP        {tempering step, pair, replica}     one 32-bit uniform per lane, 4 per round
- */
+ *
+ * RNG_UPDATE, the stream that costs most (about 12 bits per lane and sweep), is ARS-7 (key
+ * {seed, stream, 0, 0}); every other purpose is Philox4x32-10. */
 #ifndef GLASSY_RNG_H
 #define GLASSY_RNG_H
 
@@ -50,9 +52,23 @@ void RngDraw16Portable(const uint32_t key[2][16], const uint32_t ctr[4][16], uin
  * is RngDraw(key, c0, c1, c2, purpose, first_round + i). */
 void RngDrawRounds16(RngKey key, uint32_t c0, uint32_t c1, uint32_t c2, uint32_t purpose, uint32_t first_round, uint32_t out[64]);
 
-/* RngDraw16 for one round of 16 counters that differ in c0: out[4i .. 4i+3] is
- * RngDraw(key, c0[i], c1, c2, purpose, round). */
-void RngDrawSites16(RngKey key, const uint32_t c0[16], uint32_t c1, uint32_t c2, uint32_t purpose, uint32_t round, uint32_t out[64]);
+
+/* ARS's Weyl key increments (the two 64-bit halves of the 128-bit key). */
+#define ARS_WEYL_LO 0x9E3779B97F4A7C15ull /* golden ratio */
+#define ARS_WEYL_HI 0xBB67AE8584CAA73Bull /* sqrt(3) - 1 */
+
+/* ARS-7 (Random123's ars4x32, seven rounds): out = ars4x32(ctr, key).  RngArs uses AES-NI where
+ * the CPU has it; the portable version is for tests and other CPUs. */
+void RngArs(const uint32_t ctr[4], const uint32_t key[4], uint32_t out[4]);
+void RngArsPortable(const uint32_t ctr[4], const uint32_t key[4], uint32_t out[4]);
+
+/* The RNG_UPDATE stream (the bit-plane words of the bimodal kernels) is ARS-7, the cheapest
+ * counter-based generator on CPUs with AES instructions: key {seed, stream, 0, 0}, counter
+ * {c0, c1, c2, (RNG_UPDATE << 24) | round}, word 0 = out[0] | out[1] << 32, word 1 = out[2] |
+ * out[3] << 32. */
+void RngUpdateWords2(RngKey key, uint32_t c0, uint32_t c1, uint32_t c2, uint32_t round, uint64_t w[2]);
+/* The same for 16 counters that differ in c0: out[4i .. 4i+3] is the draw of c0[i]. */
+void RngUpdateSites16(RngKey key, const uint32_t c0[16], uint32_t c1, uint32_t c2, uint32_t round, uint32_t out[64]);
 
 /* Two 64-bit random words from one draw. */
 static inline void RngWords2(RngKey key, uint32_t c0, uint32_t c1, uint32_t c2, uint32_t purpose, uint32_t round, uint64_t w[2])

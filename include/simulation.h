@@ -1,7 +1,12 @@
 /* One simulation: a batch of samples (lanes) of the EA model on a distributed lattice, with R
  * replicas at each of nT temperatures, advanced together by checkerboard sweeps and parallel
  * tempering.  Configuration slot r*nT + t always holds replica r at temperature index t for
- * every lane: a tempering swap exchanges the lanes' bits between slots (see tempering.c). */
+ * every lane: a tempering swap exchanges the lanes' bits between slots (see tempering.c).
+ *
+ * Spin layout: the slots of a site are contiguous, word w of slot s at padded site p is
+ * spins[(p * W + w) * slot_stride + s] (SimulationSpin).  With eight slots or more the slot stride
+ * is rounded up to a multiple of 8, so that the bimodal kernel loads eight slots of a site and of
+ * each neighbour as one vector; the padding slots stay zero and are never measured. */
 #ifndef GLASSY_SIMULATION_H
 #define GLASSY_SIMULATION_H
 
@@ -28,12 +33,15 @@ typedef struct {
   Halo                *halo;
   StructureFactor     *sf;
   int                  W, lanes, samples, nT, R, nslots, npairs;
+  int                  slot_stride; /* nslots, or nslots rounded up to a multiple of 8 */
   uint32_t             seed;
   int64_t              first_sample;
-  uint64_t            *spins;     /* [nslots][npadded][W] */
+  uint64_t            *spins;     /* [npadded][W][slot_stride] */
   double              *beta;      /* [nT] */
   uint64_t            *threshold; /* [nT][2*dim+1] bimodal acceptance thresholds */
-  SweepKernel          kernel;
+  SweepSlotTables     *slot_tables; /* the slot kernel's tables, or NULL */
+  SweepKernel          kernel;     /* one slot at a time, unless all_slots */
+  PetscBool            all_slots;  /* SweepBimodalSlots updates every slot at once */
   const char          *kernel_name;
   int64_t             *energy;    /* [nslots][lanes] total energy, units of 2^-32 */
   int64_t             *magnet;    /* [nslots][lanes] sum of spins */
@@ -55,6 +63,11 @@ typedef struct {
   int64_t              checkpoints;      /* checkpoints written by this process */
   double               checkpoint_bytes; /* and their size */
 } Simulation;
+
+static inline int64_t SimulationSpinIndex(const Simulation *sim, int s, int64_t p, int w) { return (p * sim->W + w) * sim->slot_stride + s; }
+
+/* Sweep arguments for slot s (strides, seed, temperature), as the kernels take them. */
+SweepArgs SimulationSweepArgs(const Simulation *sim, int s);
 
 PetscErrorCode SimulationCreate(MPI_Comm comm, const GlassyOptions *opt, Simulation **sim);
 PetscErrorCode SimulationDestroy(Simulation **sim);

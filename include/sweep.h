@@ -29,7 +29,8 @@
 typedef struct {
   const Lattice   *lat;
   const Couplings *cpl;
-  uint64_t        *spins;     /* this configuration: [npadded][W] */
+  uint64_t        *spins;     /* this configuration: word w of padded site p is SweepWord(a, p, w) */
+  int64_t          site_stride, word_stride; /* words from one site, and from one word, to the next */
   uint32_t         seed;
   int64_t          first_sample; /* sample index of lane 0 */
   uint32_t         sweep, slot;
@@ -41,10 +42,21 @@ typedef struct {
 
 typedef void (*SweepKernel)(const SweepArgs *a, const int64_t *sites, int64_t n);
 
+static inline uint64_t *SweepWord(const SweepArgs *a, int64_t p, int w) { return a->spins + p * a->site_stride + (int64_t)w * a->word_stride; }
+
 void SweepBimodalReference(const SweepArgs *a, const int64_t *sites, int64_t n);
 void SweepBimodalMultispin(const SweepArgs *a, const int64_t *sites, int64_t n);
 void SweepRealReference(const SweepArgs *a, const int64_t *sites, int64_t n);
 void SweepRealMultispin(const SweepArgs *a, const int64_t *sites, int64_t n);
+/* The bimodal multispin kernel for every slot at once, eight slots of a site per vector:
+ * a->spins points at slot 0, a->word_stride (the slot stride) is a multiple of 8 and a->slot is 0.
+ * Its tables are made once from thresholds[s * (2*dim+1) + n], slot s's P_n for the slot stride's
+ * slots (all zero for padding slots, which never flip); NULL if out of memory.  a->beta,
+ * a->threshold and a->dE are not used.  Same decisions as the reference. */
+typedef struct SweepSlotTables SweepSlotTables;
+SweepSlotTables *SweepSlotTablesCreate(int dim, int nslots, const uint64_t *thresholds);
+void             SweepSlotTablesDestroy(SweepSlotTables *t);
+void             SweepBimodalSlots(const SweepArgs *a, const SweepSlotTables *t, const int64_t *sites, int64_t n);
 
 /* The real-coupling kernel's polynomial exp on n values (n a multiple of 8, |x| <= 80), and the
  * relative width of its guard band (default 2^-24), for tests. */

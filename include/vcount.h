@@ -91,4 +91,88 @@ static inline void VSumExtract(const VSum *s, int64_t *out)
   VCountExtract(t.plane, out);
 }
 
+/* VSum8: eight independent VSums at once, one per element of a 512-bit vector (GCC vector
+ * extensions; callers compiled with GLASSY_CLONES get AVX-512 or AVX2 code).  Used to count eight
+ * configuration slots of a site together. */
+typedef uint64_t VWord __attribute__((vector_size(64), aligned(8))); /* any allocation will do */
+
+/* These helpers are inlined into their callers, so the 64-byte vector ABI warning does not apply. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+typedef struct {
+  VWord plane[VCOUNT_PLANES];
+  VWord ones, twos, fours, eights;
+  VWord buf[16];
+  int   n;
+} VSum8;
+
+static inline VWord VWordLoad(const uint64_t *p)
+{
+  VWord v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+static inline void VSum8Zero(VSum8 *s) { memset(s, 0, sizeof *s); }
+
+static inline void VCount8CSA(VWord *h, VWord *l, VWord a, VWord b, VWord c)
+{
+  const VWord u = a ^ b;
+  *h            = (a & b) | (u & c);
+  *l            = u ^ c;
+}
+
+static inline void VCount8Add(VWord *plane, VWord m)
+{
+  for (int i = 0;; i++) {
+    const VWord carry = plane[i] & m;
+    uint64_t    any   = 0;
+    plane[i] ^= m;
+    m = carry;
+    for (int e = 0; e < 8; e++) any |= m[e];
+    if (!any) break;
+  }
+}
+
+static inline void VSum8Block(VSum8 *s)
+{
+  VWord twosA, twosB, foursA, foursB, eights[2], sixteens;
+  for (int h = 0; h < 2; h++) {
+    const VWord *d = s->buf + 8 * h;
+    VCount8CSA(&twosA, &s->ones, s->ones, d[0], d[1]);
+    VCount8CSA(&twosB, &s->ones, s->ones, d[2], d[3]);
+    VCount8CSA(&foursA, &s->twos, s->twos, twosA, twosB);
+    VCount8CSA(&twosA, &s->ones, s->ones, d[4], d[5]);
+    VCount8CSA(&twosB, &s->ones, s->ones, d[6], d[7]);
+    VCount8CSA(&foursB, &s->twos, s->twos, twosA, twosB);
+    VCount8CSA(&eights[h], &s->fours, s->fours, foursA, foursB);
+  }
+  VCount8CSA(&sixteens, &s->eights, s->eights, eights[0], eights[1]);
+  VCount8Add(s->plane + 4, sixteens);
+  s->n = 0;
+}
+
+static inline void VSum8Add(VSum8 *s, VWord m)
+{
+  s->buf[s->n++] = m;
+  if (s->n == 16) VSum8Block(s);
+}
+
+/* Add element e's 64 counts to out[e][0..63] for e < ne (the sum stays usable). */
+static inline void VSum8Extract(const VSum8 *s, int ne, int64_t *const out[8])
+{
+  for (int e = 0; e < ne; e++) {
+    VSum t;
+    VSumZero(&t);
+    for (int i = 0; i < VCOUNT_PLANES; i++) t.plane[i] = s->plane[i][e];
+    t.ones   = s->ones[e];
+    t.twos   = s->twos[e];
+    t.fours  = s->fours[e];
+    t.eights = s->eights[e];
+    for (int i = 0; i < s->n; i++) t.buf[i] = s->buf[i][e];
+    t.n = s->n;
+    VSumExtract(&t, out[e]);
+  }
+}
+
 #endif

@@ -1,5 +1,6 @@
 /* Halo exchange with persistent requests, created once (see halo.h for the message layout). */
 #include "halo.h"
+#include <string.h>
 
 /* Face f = 2k + side: side 0 is the face at local coordinate 1 (sent to the lower neighbour),
  * side 1 the face at nloc (sent to the upper one).  The matching halo layer on the receiving
@@ -34,13 +35,14 @@ static PetscErrorCode FaceLists(const Lattice *lat, int f, int colour, int64_t *
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode HaloCreate(const Lattice *lat, int nslots, int W, uint64_t *spins, Halo **out)
+PetscErrorCode HaloCreate(const Lattice *lat, int nslots, int slot_stride, int W, uint64_t *spins, Halo **out)
 {
   Halo *h;
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&h));
   h->lat    = lat;
   h->nslots = nslots;
+  h->slot_stride = slot_stride;
   h->W      = W;
   h->spins  = spins;
   h->nfaces = 2 * lat->dim;
@@ -90,17 +92,13 @@ PetscErrorCode HaloPostReceives(Halo *h, int colour)
 
 PetscErrorCode HaloSend(Halo *h, int colour)
 {
-  const int64_t np = h->lat->npadded;
-  const int     W  = h->W;
+  const int W = h->W, S = h->slot_stride, ns = h->nslots;
   PetscFunctionBeginUser;
   for (int f = 0; f < h->nfaces; f++) {
     uint64_t      *buf = h->send_buf[colour][f];
     const int64_t *ss  = h->send_sites[colour][f], n = h->nsend[colour][f];
-    for (int s = 0; s < h->nslots; s++) {
-      const uint64_t *spins = h->spins + (int64_t)s * np * W;
-      for (int64_t i = 0; i < n; i++)
-        for (int w = 0; w < W; w++) *buf++ = spins[ss[i] * W + w];
-    }
+    for (int64_t i = 0; i < n; i++)
+      for (int w = 0; w < W; w++, buf += ns) memcpy(buf, h->spins + (ss[i] * W + w) * S, sizeof *buf * ns);
   }
   PetscCallMPI(MPI_Startall(h->nfaces, h->send_req[colour]));
   PetscFunctionReturn(0);
@@ -108,18 +106,14 @@ PetscErrorCode HaloSend(Halo *h, int colour)
 
 PetscErrorCode HaloEnd(Halo *h, int colour)
 {
-  const int64_t np = h->lat->npadded;
-  const int     W  = h->W;
+  const int W = h->W, S = h->slot_stride, ns = h->nslots;
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Waitall(h->nfaces, h->recv_req[colour], MPI_STATUSES_IGNORE));
   for (int f = 0; f < h->nfaces; f++) {
     const uint64_t *buf = h->recv_buf[colour][f];
     const int64_t  *rs  = h->recv_sites[colour][f], n = h->nrecv[colour][f];
-    for (int s = 0; s < h->nslots; s++) {
-      uint64_t *spins = h->spins + (int64_t)s * np * W;
-      for (int64_t i = 0; i < n; i++)
-        for (int w = 0; w < W; w++) spins[rs[i] * W + w] = *buf++;
-    }
+    for (int64_t i = 0; i < n; i++)
+      for (int w = 0; w < W; w++, buf += ns) memcpy(h->spins + (rs[i] * W + w) * S, buf, sizeof *buf * ns);
   }
   PetscCallMPI(MPI_Waitall(h->nfaces, h->send_req[colour], MPI_STATUSES_IGNORE));
   PetscFunctionReturn(0);

@@ -20,27 +20,36 @@ const char *const ObservableDescriptions[NOBS] = {
   "<|q(k_min)|^2>, k_min = 2 pi / L along each lattice direction, averaged over directions and pairs",
 };
 
-/* Counts per lane for one pair at one temperature: [0] differing sites, [1] differing bonds,
- * [2 + mu*L + c] differing sites in plane x_mu = c.  Local to this rank. */
-static void PairCounts(const Simulation *sim, const uint64_t *A, const uint64_t *B, VSum *sum, int64_t *count)
+/* Counts per lane for the replica pair (a, b) at temperatures t0 .. t0+ne-1 (ne <= 8), eight
+ * temperatures at once (their slots are contiguous): [0] differing sites, [1] differing bonds,
+ * [2 + mu*L + c] differing sites in plane x_mu = c, into count + (t * npairs + pr) * pair_block.
+ * Local to this rank.  Vector elements past ne read other words (the spin array has room for
+ * them) and are dropped. */
+GLASSY_CLONES static void PairCounts(const Simulation *sim, int a, int b, int pr, int t0, int ne, VSum8 *sum, int64_t *count)
 {
   const Lattice *lat = sim->lat;
-  const int      d = lat->dim, L = lat->L, W = sim->W, lanes = sim->lanes, nc = 2 + d * L;
+  const int      d = lat->dim, L = lat->L, W = sim->W, lanes = sim->lanes, nc = 2 + d * L, nT = sim->nT;
+  const int64_t  ps = (int64_t)W * sim->slot_stride, pair_block = (int64_t)nc * lanes;
   for (int w = 0; w < W; w++) {
     int xl[GLASSY_MAX_DIM] = {0}; /* local coordinates of owned[i], dimension 0 fastest */
-    for (int c = 0; c < nc; c++) VSumZero(&sum[c]);
+    for (int c = 0; c < nc; c++) VSum8Zero(&sum[c]);
     for (int64_t i = 0; i < lat->nlocal; i++) {
-      const int64_t  p = lat->owned[i];
-      const uint64_t x = A[p * W + w] ^ B[p * W + w];
-      VSumAdd(&sum[0], x);
+      const int64_t   p = lat->owned[i];
+      const uint64_t *A = sim->spins + SimulationSpinIndex(sim, a * nT + t0, p, w), *B = sim->spins + SimulationSpinIndex(sim, b * nT + t0, p, w);
+      const VWord     x = VWordLoad(A) ^ VWordLoad(B);
+      VSum8Add(&sum[0], x);
       for (int k = 0; k < d; k++) {
-        const int64_t q = p + lat->stride[k];
-        VSumAdd(&sum[1], x ^ A[q * W + w] ^ B[q * W + w]);
-        VSumAdd(&sum[2 + k * L + lat->offset[k] + xl[k]], x);
+        const int64_t q = lat->stride[k] * ps;
+        VSum8Add(&sum[1], x ^ VWordLoad(A + q) ^ VWordLoad(B + q));
+        VSum8Add(&sum[2 + k * L + lat->offset[k] + xl[k]], x);
       }
       for (int k = 0; k < d && ++xl[k] == lat->nloc[k]; k++) xl[k] = 0;
     }
-    for (int c = 0; c < nc; c++) VSumExtract(&sum[c], count + (int64_t)c * lanes + 64 * w);
+    for (int c = 0; c < nc; c++) {
+      int64_t *out[8];
+      for (int e = 0; e < ne; e++) out[e] = count + ((int64_t)(t0 + e) * sim->npairs + pr) * pair_block + (int64_t)c * lanes + 64 * w;
+      VSum8Extract(&sum[c], ne, out);
+    }
   }
 }
 
@@ -49,12 +58,12 @@ PetscErrorCode ObservablesMeasure(Simulation *sim, PetscBool production)
   const Lattice *lat = sim->lat;
   const int      d = lat->dim, L = lat->L, nT = sim->nT, R = sim->R, lanes = sim->lanes, S = sim->samples;
   const int      nc = 2 + d * L;
-  const int64_t  np = lat->npadded, N = lat->N;
+  const int64_t  N = lat->N;
   const int64_t  per = (int64_t)nT * S;
   Accumulators  *acc = &sim->acc;
   double        *val; /* [NOBS][nT][S] this measurement */
   int64_t       *count = NULL;
-  VSum          *sums;
+  VSum8         *sums;
 
   PetscFunctionBeginUser;
   PetscCall(SimulationComputeEnergies(sim));
@@ -78,10 +87,10 @@ PetscErrorCode ObservablesMeasure(Simulation *sim, PetscBool production)
     const int64_t pair_block = (int64_t)nc * lanes;
     PetscCall(PetscCalloc1((int64_t)nT * sim->npairs * pair_block, &count));
     PetscCall(PetscMalloc1(nc, &sums));
-    for (int t = 0; t < nT; t++) {
+    for (int t0 = 0; t0 < nT; t0 += 8) {
       int pr = 0;
       for (int a = 0; a < R; a++)
-        for (int b = a + 1; b < R; b++, pr++) PairCounts(sim, sim->spins + (int64_t)(a * nT + t) * np * sim->W, sim->spins + (int64_t)(b * nT + t) * np * sim->W, sums, count + ((int64_t)t * sim->npairs + pr) * pair_block);
+        for (int b = a + 1; b < R; b++, pr++) PairCounts(sim, a, b, pr, t0, nT - t0 < 8 ? nT - t0 : 8, sums, count);
     }
     PetscCall(PetscFree(sums));
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, count, (int)((int64_t)nT * sim->npairs * pair_block), MPI_INT64_T, MPI_SUM, sim->comm));
@@ -129,11 +138,11 @@ PetscErrorCode ObservablesMeasure(Simulation *sim, PetscBool production)
       for (int t = 0; t < nT; t++)
         for (int a = 0; a < R; a++)
           for (int b = a + 1; b < R; b++) {
-            const uint64_t *A = sim->spins + (int64_t)(a * nT + t) * np * sim->W, *B = sim->spins + (int64_t)(b * nT + t) * np * sim->W;
             for (int64_t i = 0; i < lat->nlocal; i++)
               for (int l = 0; l < lanes; l++) {
                 const int64_t p = lat->owned[i];
-                field[i * lanes + l] = (((A[p * sim->W + l / 64] ^ B[p * sim->W + l / 64]) >> (l % 64)) & 1u) ? -1.0 : 1.0;
+                const uint64_t x = sim->spins[SimulationSpinIndex(sim, a * nT + t, p, l / 64)] ^ sim->spins[SimulationSpinIndex(sim, b * nT + t, p, l / 64)];
+                field[i * lanes + l] = ((x >> (l % 64)) & 1u) ? -1.0 : 1.0;
               }
             PetscCall(StructureFactorCompute(sim->sf, field, power));
             for (int64_t kk = 0; kk < nk; kk++) {

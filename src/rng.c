@@ -81,6 +81,7 @@ __attribute__((target("avx512f"))) static void Draw16Avx512(const uint32_t key[2
   _mm512_storeu_si512(out + 32, _mm512_shuffle_i64x2(t2, t3, 0x88));
   _mm512_storeu_si512(out + 48, _mm512_shuffle_i64x2(t2, t3, 0xDD));
 }
+
 #endif
 
 void RngDraw16(const uint32_t key[2][16], const uint32_t ctr[4][16], uint32_t out[64])
@@ -140,15 +141,164 @@ void RngDrawRounds16(RngKey key, uint32_t c0, uint32_t c1, uint32_t c2, uint32_t
   RngDraw16((const uint32_t(*)[16])k, (const uint32_t(*)[16])ctr, out);
 }
 
-void RngDrawSites16(RngKey key, const uint32_t c0[16], uint32_t c1, uint32_t c2, uint32_t purpose, uint32_t round, uint32_t out[64])
+
+/* ------------------------------------------------------------------------------------------
+ * ARS-7: Random123's ars4x32 with its default seven rounds (an AES round function keyed by a
+ * Weyl sequence).  One 128-bit block per draw: counter {c0, c1, c2, c3}, key {k0, k1, k2, k3},
+ * 32-bit words in little-endian order as Random123's _mm_set_epi32(v3, v2, v1, v0).  Here are a
+ * portable version (the AES round in plain C, its S-box computed from the field inverse) and
+ * AES-NI and VAES versions; tests/test_kernels.c checks them against each other and against
+ * Random123's ars4x32. */
+
+static uint8_t aes_sbox[256];
+
+static uint8_t GfMul(uint8_t a, uint8_t b)
 {
-  uint32_t k[2][16], ctr[4][16];
-  KeyLanes(key, k);
-  for (int l = 0; l < RNG_LANES; l++) {
-    ctr[0][l] = c0[l];
-    ctr[1][l] = c1;
-    ctr[2][l] = c2;
-    ctr[3][l] = (purpose << 24) | round;
+  uint8_t p = 0;
+  for (; b; b >>= 1) {
+    if (b & 1) p ^= a;
+    a = (uint8_t)((a << 1) ^ ((a & 0x80) ? 0x1b : 0));
   }
-  RngDraw16((const uint32_t(*)[16])k, (const uint32_t(*)[16])ctr, out);
+  return p;
+}
+
+static void AesSboxInit(void)
+{
+  for (int x = 0; x < 256; x++) {
+    uint8_t inv = 0, s;
+    if (x) { /* x^254 = x^-1 in GF(2^8) */
+      uint8_t b = (uint8_t)x;
+      inv       = 1;
+      for (int e = 254; e; e >>= 1, b = GfMul(b, b))
+        if (e & 1) inv = GfMul(inv, b);
+    }
+    s = inv;
+    for (int r = 1; r <= 4; r++) s ^= (uint8_t)((inv << r) | (inv >> (8 - r)));
+    aes_sbox[x] = s ^ 0x63;
+  }
+}
+
+/* One AES encryption round as AESENC (last: AESENCLAST): ShiftRows, SubBytes, MixColumns (not in
+ * the last round), then the round key.  Byte i of the state is row i % 4 of column i / 4. */
+static void AesRound(uint8_t s[16], const uint8_t rk[16], int last)
+{
+  uint8_t t[16];
+  for (int c = 0; c < 4; c++)
+    for (int r = 0; r < 4; r++) t[4 * c + r] = aes_sbox[s[4 * ((c + r) % 4) + r]];
+  if (!last)
+    for (int c = 0; c < 4; c++) {
+      const uint8_t a0 = t[4 * c], a1 = t[4 * c + 1], a2 = t[4 * c + 2], a3 = t[4 * c + 3];
+      t[4 * c]     = (uint8_t)(GfMul(a0, 2) ^ GfMul(a1, 3) ^ a2 ^ a3);
+      t[4 * c + 1] = (uint8_t)(a0 ^ GfMul(a1, 2) ^ GfMul(a2, 3) ^ a3);
+      t[4 * c + 2] = (uint8_t)(a0 ^ a1 ^ GfMul(a2, 2) ^ GfMul(a3, 3));
+      t[4 * c + 3] = (uint8_t)(GfMul(a0, 3) ^ a1 ^ a2 ^ GfMul(a3, 2));
+    }
+  for (int i = 0; i < 16; i++) s[i] = t[i] ^ rk[i];
+}
+
+static void Bytes128(uint64_t lo, uint64_t hi, uint8_t b[16])
+{
+  for (int i = 0; i < 8; i++) {
+    b[i]     = (uint8_t)(lo >> (8 * i));
+    b[8 + i] = (uint8_t)(hi >> (8 * i));
+  }
+}
+
+void RngArsPortable(const uint32_t ctr[4], const uint32_t key[4], uint32_t out[4])
+{
+  uint64_t klo = key[0] | ((uint64_t)key[1] << 32), khi = key[2] | ((uint64_t)key[3] << 32);
+  uint8_t  s[16], rk[16];
+  if (!aes_sbox[0]) AesSboxInit(); /* S(0) = 0x63 */
+  Bytes128(ctr[0] | ((uint64_t)ctr[1] << 32), ctr[2] | ((uint64_t)ctr[3] << 32), s);
+  Bytes128(klo, khi, rk);
+  for (int i = 0; i < 16; i++) s[i] ^= rk[i];
+  for (int r = 1; r <= 7; r++) {
+    klo += ARS_WEYL_LO;
+    khi += ARS_WEYL_HI;
+    Bytes128(klo, khi, rk);
+    AesRound(s, rk, r == 7);
+  }
+  for (int i = 0; i < 4; i++) out[i] = (uint32_t)s[4 * i] | ((uint32_t)s[4 * i + 1] << 8) | ((uint32_t)s[4 * i + 2] << 16) | ((uint32_t)s[4 * i + 3] << 24);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("aes,sse4.1"))) static void ArsAesni(const uint32_t ctr[4], const uint32_t key[4], uint32_t out[4])
+{
+  const __m128i weyl = _mm_set_epi64x((long long)ARS_WEYL_HI, (long long)ARS_WEYL_LO);
+  __m128i       k    = _mm_loadu_si128((const __m128i *)key), v = _mm_xor_si128(_mm_loadu_si128((const __m128i *)ctr), k);
+  for (int r = 1; r < 7; r++) {
+    k = _mm_add_epi64(k, weyl);
+    v = _mm_aesenc_si128(v, k);
+  }
+  v = _mm_aesenclast_si128(v, _mm_add_epi64(k, weyl));
+  _mm_storeu_si128((__m128i *)out, v);
+}
+
+/* 16 blocks, four per vector: block i has counter {c0[i], c1, c2, c3}. */
+__attribute__((target("vaes,avx512f"))) static void ArsSites16Vaes(const uint32_t key[4], const uint32_t c0[16], uint32_t c1, uint32_t c2, uint32_t c3, uint32_t out[64])
+{
+  const __m512i weyl = _mm512_broadcast_i32x4(_mm_set_epi64x((long long)ARS_WEYL_HI, (long long)ARS_WEYL_LO));
+  __m512i       k = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)key)), v[4];
+  for (int q = 0; q < 4; q++) {
+    const uint32_t *c = c0 + 4 * q;
+    v[q] = _mm512_xor_si512(_mm512_setr_epi32((int)c[0], (int)c1, (int)c2, (int)c3, (int)c[1], (int)c1, (int)c2, (int)c3, (int)c[2], (int)c1, (int)c2, (int)c3, (int)c[3], (int)c1, (int)c2, (int)c3), k);
+  }
+  for (int r = 1; r < 7; r++) {
+    k = _mm512_add_epi64(k, weyl);
+    for (int q = 0; q < 4; q++) v[q] = _mm512_aesenc_epi128(v[q], k);
+  }
+  k = _mm512_add_epi64(k, weyl);
+  for (int q = 0; q < 4; q++) _mm512_storeu_si512(out + 16 * q, _mm512_aesenclast_epi128(v[q], k));
+}
+#endif
+
+enum { ARS_PORTABLE, ARS_AESNI, ARS_VAES };
+
+/* The fastest ARS path this CPU has (probed once). */
+static int ArsPath(void)
+{
+  static int path = -1;
+  if (path < 0) {
+    path = ARS_PORTABLE;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("aes")) path = ARS_AESNI;
+    if (__builtin_cpu_supports("aes") && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("vaes")) path = ARS_VAES;
+#endif
+  }
+  return path;
+}
+
+void RngArs(const uint32_t ctr[4], const uint32_t key[4], uint32_t out[4])
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (ArsPath() != ARS_PORTABLE) {
+    ArsAesni(ctr, key, out);
+    return;
+  }
+#endif
+  RngArsPortable(ctr, key, out);
+}
+
+void RngUpdateWords2(RngKey key, uint32_t c0, uint32_t c1, uint32_t c2, uint32_t round, uint64_t w[2])
+{
+  const uint32_t k[4] = {key.v[0], key.v[1], 0, 0}, c[4] = {c0, c1, c2, ((uint32_t)RNG_UPDATE << 24) | round};
+  uint32_t       o[4];
+  RngArs(c, k, o);
+  w[0] = (uint64_t)o[0] | ((uint64_t)o[1] << 32);
+  w[1] = (uint64_t)o[2] | ((uint64_t)o[3] << 32);
+}
+
+void RngUpdateSites16(RngKey key, const uint32_t c0[16], uint32_t c1, uint32_t c2, uint32_t round, uint32_t out[64])
+{
+  const uint32_t k[4] = {key.v[0], key.v[1], 0, 0}, c3 = ((uint32_t)RNG_UPDATE << 24) | round;
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (ArsPath() == ARS_VAES) {
+    ArsSites16Vaes(k, c0, c1, c2, c3, out);
+    return;
+  }
+#endif
+  for (int i = 0; i < 16; i++) {
+    const uint32_t c[4] = {c0[i], c1, c2, c3};
+    RngArs(c, k, out + 4 * i);
+  }
 }

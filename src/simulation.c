@@ -42,6 +42,7 @@ PetscErrorCode SimulationCreate(MPI_Comm comm, const GlassyOptions *opt, Simulat
   sim->R            = (int)opt->replicas;
   sim->nslots       = sim->nT * sim->R;
   sim->npairs       = sim->R * (sim->R - 1) / 2;
+  sim->slot_stride  = sim->nslots >= 8 ? (sim->nslots + 7) / 8 * 8 : sim->nslots;
   sim->seed         = (uint32_t)opt->seed;
   sim->first_sample = opt->sample_offset;
   sim->energy_sweep = -1;
@@ -52,6 +53,10 @@ PetscErrorCode SimulationCreate(MPI_Comm comm, const GlassyOptions *opt, Simulat
     const PetscBool reference = opt->kernel == KERNEL_REFERENCE;
     sim->kernel      = reference ? SweepBimodalReference : SweepBimodalMultispin;
     sim->kernel_name = reference ? "bimodal-reference" : "bimodal-multispin";
+    if (!reference && sim->nslots >= 8) { /* eight slots per vector; fewer slots: eight sites per vector */
+      sim->all_slots   = PETSC_TRUE;
+      sim->kernel_name = "bimodal-multispin-slots";
+    }
   } else {
     const PetscBool reference = opt->kernel == KERNEL_REFERENCE;
     sim->kernel      = reference ? SweepRealReference : SweepRealMultispin;
@@ -64,19 +69,28 @@ PetscErrorCode SimulationCreate(MPI_Comm comm, const GlassyOptions *opt, Simulat
     sim->beta[t] = 1.0 / opt->temperatures[t];
     SweepBimodalThresholds(d, sim->beta[t], opt->update, sim->threshold + t * (2 * d + 1));
   }
+  if (sim->all_slots) { /* padding slots keep zero thresholds: they never flip */
+    uint64_t *thr;
+    PetscCall(PetscCalloc1(sim->slot_stride * (2 * d + 1), &thr));
+    for (int s = 0; s < sim->nslots; s++) PetscCall(PetscArraycpy(thr + s * (2 * d + 1), sim->threshold + (s % sim->nT) * (2 * d + 1), 2 * d + 1));
+    sim->slot_tables = SweepSlotTablesCreate(d, sim->slot_stride, thr);
+    PetscCall(PetscFree(thr));
+    PetscCheck(sim->slot_tables, PETSC_COMM_SELF, PETSC_ERR_MEM, "out of memory for the tables of the %s kernel (%d slots)", sim->kernel_name, sim->slot_stride);
+  }
 
   /* Random initial configurations: one word per (site, slot, word) from RNG_INIT. */
-  PetscCall(PetscCalloc1((int64_t)sim->nslots * sim->lat->npadded * sim->W, &sim->spins)); /* halo corners, never read, stay zero */
+  /* halo corners, never read, stay zero; 8 more words for vector loads of a site's last slots */
+  PetscCall(PetscCalloc1((int64_t)sim->slot_stride * sim->lat->npadded * sim->W + 8, &sim->spins));
   for (int s = 0; s < sim->nslots; s++)
     for (int64_t i = 0; i < sim->lat->nlocal; i++) {
       const int64_t p = sim->lat->owned[i];
       for (int w = 0; w < sim->W; w++) {
         uint64_t r[2];
         RngWords2(RngKeyMake(sim->seed, (uint32_t)(sim->first_sample + 64 * w)), (uint32_t)sim->lat->global[p], 0, (uint32_t)s, RNG_INIT, 0, r);
-        sim->spins[((int64_t)s * sim->lat->npadded + p) * sim->W + w] = r[0];
+        sim->spins[SimulationSpinIndex(sim, s, p, w)] = r[0];
       }
     }
-  PetscCall(HaloCreate(sim->lat, sim->nslots, sim->W, sim->spins, &sim->halo));
+  PetscCall(HaloCreate(sim->lat, sim->nslots, sim->slot_stride, sim->W, sim->spins, &sim->halo));
   PetscCall(HaloExchangeAll(sim->halo));
 
   PetscCall(PetscMalloc1((int64_t)sim->nslots * sim->lanes, &sim->energy));
@@ -105,6 +119,7 @@ PetscErrorCode SimulationDestroy(Simulation **sim)
   PetscCall(PetscFree(s->spins));
   PetscCall(PetscFree(s->beta));
   PetscCall(PetscFree(s->threshold));
+  SweepSlotTablesDestroy(s->slot_tables);
   PetscCall(PetscFree(s->energy));
   PetscCall(PetscFree(s->magnet));
   PetscCall(PetscFree(s->tracked));
@@ -117,7 +132,7 @@ PetscErrorCode SimulationDestroy(Simulation **sim)
 PetscErrorCode SimulationTrackEnergy(Simulation *sim)
 {
   PetscFunctionBeginUser;
-  PetscCheck(sim->kernel != SweepBimodalMultispin, sim->comm, PETSC_ERR_SUP, "the %s kernel does not keep the energy incrementally; use a reference kernel", sim->kernel_name);
+  PetscCheck(sim->kernel != SweepBimodalMultispin && !sim->all_slots, sim->comm, PETSC_ERR_SUP, "the %s kernel does not keep the energy incrementally; use a reference kernel", sim->kernel_name);
   PetscCall(SimulationComputeEnergies(sim));
   if (!sim->tracked) PetscCall(PetscMalloc1((int64_t)sim->nslots * sim->lanes, &sim->tracked));
   /* Each rank adds the changes of its own sites; rank 0 also holds the starting energy. */
@@ -143,15 +158,25 @@ PetscErrorCode SimulationTrackedEnergy(Simulation *sim, int64_t *energy)
  * slot), so the order changes no result. */
 enum { UPDATE_BLOCK = 32 };
 
+SweepArgs SimulationSweepArgs(const Simulation *sim, int s)
+{
+  const int t = s % sim->nT, d = sim->lat->dim;
+  SweepArgs a = {.lat = sim->lat, .cpl = sim->cpl, .spins = sim->spins + s, .site_stride = (int64_t)sim->W * sim->slot_stride, .word_stride = sim->slot_stride, .seed = sim->seed, .first_sample = sim->first_sample, .sweep = (uint32_t)sim->sweep, .slot = (uint32_t)s, .beta = sim->beta[t], .update = sim->opt->update, .threshold = sim->threshold + t * (2 * d + 1), .dE = sim->tracked ? sim->tracked + (int64_t)s * sim->lanes : NULL};
+  return a;
+}
+
 static void UpdateSites(Simulation *sim, int colour, int64_t begin, int64_t end)
 {
-  const int d = sim->lat->dim;
   const int64_t block = sim->cpl->bimodal ? PetscMax(end - begin, 1) : UPDATE_BLOCK;
+  if (sim->all_slots) {
+    const SweepArgs a = SimulationSweepArgs(sim, 0);
+    SweepBimodalSlots(&a, sim->slot_tables, sim->lat->sites[colour] + begin, end - begin);
+    return;
+  }
   for (int64_t b = begin; b < end; b += block) {
     const int64_t n = PetscMin(end - b, block);
     for (int s = 0; s < sim->nslots; s++) {
-      const int t = s % sim->nT;
-      SweepArgs a = {.lat = sim->lat, .cpl = sim->cpl, .spins = sim->spins + (int64_t)s * sim->lat->npadded * sim->W, .seed = sim->seed, .first_sample = sim->first_sample, .sweep = (uint32_t)sim->sweep, .slot = (uint32_t)s, .beta = sim->beta[t], .update = sim->opt->update, .threshold = sim->threshold + t * (2 * d + 1), .dE = sim->tracked ? sim->tracked + (int64_t)s * sim->lanes : NULL};
+      const SweepArgs a = SimulationSweepArgs(sim, s);
       sim->kernel(&a, sim->lat->sites[colour] + b, n);
     }
   }
@@ -179,47 +204,74 @@ PetscErrorCode SimulationSweep(Simulation *sim)
   PetscFunctionReturn(0);
 }
 
+/* This rank's counts: buf[s lanes + l] the unsatisfied bonds (bimodal) or the energy in fixed point
+ * (real couplings) of slot s, lane l; buf[ns + s lanes + l] its down spins.  The slots of a site
+ * are contiguous, so eight slots are counted at once (VSum8); loads past the last slot read
+ * other words (the spin array has room for them), whose counts are dropped. */
+GLASSY_CLONES static void CountEnergies(const Simulation *sim, int64_t *buf, VSum8 *up, VSum8 *un)
+{
+  const Lattice *lat = sim->lat;
+  const int      d = lat->dim, W = sim->W, lanes = sim->lanes, G = (sim->nslots + 7) / 8;
+  const int64_t  ns = (int64_t)sim->nslots * lanes, ps = (int64_t)W * sim->slot_stride;
+  const int      bimodal = sim->cpl->bimodal;
+
+  for (int i = 0; i < G * W; i++) {
+    VSum8Zero(&up[i]);
+    VSum8Zero(&un[i]);
+  }
+  for (int64_t i = 0; i < lat->nlocal; i++) {
+    const int64_t p = lat->owned[i];
+    for (int w = 0; w < W; w++) {
+      const uint64_t *S = sim->spins + SimulationSpinIndex(sim, 0, p, w);
+      for (int g = 0; g < G; g++) {
+        const VWord x = VWordLoad(S + 8 * g);
+        VSum8Add(&up[g * W + w], x);
+        if (bimodal)
+          for (int k = 0; k < d; k++) VSum8Add(&un[g * W + w], x ^ VWordLoad(S + 8 * g + lat->stride[k] * ps) ^ sim->cpl->bits[(p * d + k) * W + w]);
+      }
+      if (!bimodal) /* E += J s_i s_j per lane: +J where the spins differ (-1 bits), -J where equal */
+        for (int k = 0; k < d; k++) {
+          const double *J = sim->cpl->J + (p * d + k) * lanes + 64 * w;
+          int64_t       Jfix[64];
+          for (int b = 0; b < 64; b++) Jfix[b] = (int64_t)(J[b] * GLASSY_FIX_ONE);
+          for (int s = 0; s < sim->nslots; s++) {
+            const uint64_t x = S[s] ^ S[s + lat->stride[k] * ps];
+            int64_t       *E = buf + (int64_t)s * lanes + 64 * w;
+            for (int b = 0; b < 64; b++) {
+              const int64_t t = (int64_t)((x >> b) & 1u) - 1; /* 0 where they differ, -1 where equal */
+              E[b] += (Jfix[b] ^ t) - t;
+            }
+          }
+        }
+    }
+  }
+  for (int g = 0; g < G; g++)
+    for (int w = 0; w < W; w++) {
+      const int ne = sim->nslots - 8 * g < 8 ? sim->nslots - 8 * g : 8;
+      int64_t  *o[8], *e[8];
+      for (int k = 0; k < ne; k++) {
+        o[k] = buf + ns + (int64_t)(8 * g + k) * lanes + 64 * w;
+        e[k] = buf + (int64_t)(8 * g + k) * lanes + 64 * w;
+      }
+      VSum8Extract(&up[g * W + w], ne, o);
+      if (bimodal) VSum8Extract(&un[g * W + w], ne, e); /* unsatisfied bonds, converted below */
+    }
+}
+
 PetscErrorCode SimulationComputeEnergies(Simulation *sim)
 {
   const Lattice *lat = sim->lat;
-  const int      d = lat->dim, W = sim->W, lanes = sim->lanes;
-  const int64_t  np = lat->npadded, ns = (int64_t)sim->nslots * lanes;
+  const int      d = lat->dim, G = (sim->nslots + 7) / 8;
+  const int64_t  ns = (int64_t)sim->nslots * sim->lanes;
   int64_t       *buf;
+  VSum8         *up, *un;
 
   PetscFunctionBeginUser;
   if (sim->energy_sweep == sim->sweep) PetscFunctionReturn(0);
   PetscCall(PetscCalloc1(2 * ns, &buf)); /* [energy | ones] */
-  for (int s = 0; s < sim->nslots; s++) {
-    const uint64_t *S    = sim->spins + (int64_t)s * np * W;
-    int64_t        *E    = buf + (int64_t)s * lanes, *ones = buf + ns + (int64_t)s * lanes;
-    for (int w = 0; w < W; w++) {
-      VSum un, up;
-      VSumZero(&un);
-      VSumZero(&up);
-      for (int64_t i = 0; i < lat->nlocal; i++) {
-        const int64_t p = lat->owned[i];
-        VSumAdd(&up, S[p * W + w]);
-        if (sim->cpl->bimodal)
-          for (int k = 0; k < d; k++) VSumAdd(&un, S[p * W + w] ^ S[(p + lat->stride[k]) * W + w] ^ sim->cpl->bits[(p * d + k) * W + w]);
-      }
-      VSumExtract(&up, ones + 64 * w);
-      if (sim->cpl->bimodal) VSumExtract(&un, E + 64 * w); /* unsatisfied bonds, converted below */
-    }
-    if (!sim->cpl->bimodal) {
-      for (int64_t i = 0; i < lat->nlocal; i++) {
-        const int64_t p = lat->owned[i];
-        for (int k = 0; k < d; k++) {
-          const int64_t q = p + lat->stride[k];
-          for (int l = 0; l < lanes; l++) {
-            const int     w = l / 64, b = l % 64;
-            const int64_t Jfix = (int64_t)(sim->cpl->J[(p * d + k) * lanes + l] * GLASSY_FIX_ONE);
-            const int     prod = (int)(((S[p * W + w] ^ S[q * W + w]) >> b) & 1u);
-            E[l] += prod ? Jfix : -Jfix;
-          }
-        }
-      }
-    }
-  }
+  PetscCall(PetscMalloc2(G * sim->W, &up, G * sim->W, &un));
+  CountEnergies(sim, buf, up, un);
+  PetscCall(PetscFree2(up, un));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, buf, (int)(2 * ns), MPI_INT64_T, MPI_SUM, sim->comm));
   for (int64_t i = 0; i < ns; i++) {
     sim->energy[i] = sim->cpl->bimodal ? (2 * buf[i] - lat->N * d) * ((int64_t)1 << GLASSY_FIX_SHIFT) : buf[i];

@@ -6,9 +6,9 @@
  * cloned by GLASSY_CLONES for AVX-512, AVX2 and the baseline) holds the 64-lane word of site e, so
  * the neighbour count, the class masks and every bit-serial decision step act on 512 lanes at
  * once.
- * The random words come from the reference's counters, drawn for 16 sites at a time with the
- * vectorised Philox (RngDrawSites16), one round (two words, two decision bits) at a time until
- * every lane of the 16 sites is decided. */
+ * The random words come from the reference's counters, drawn for 16 sites at a time
+ * (RngUpdateSites16, ARS with VAES where the CPU has it), one round (two words, two decision
+ * bits) at a time until every lane of the 16 sites is decided. */
 #include "sweep.h"
 #include <string.h>
 
@@ -87,7 +87,8 @@ INLINE void Sweep(const SweepArgs *a, const int d, const int64_t *sites, int64_t
   const uint64_t *J = a->cpl->bits;
   const uint64_t  always = (uint64_t)1 << 32;
   int             nrand0 = 0, nalways = nclass, nrandom;
-  int64_t         sW[GLASSY_MAX_DIM];
+  const int64_t   ps = a->site_stride;
+  int64_t         sW[GLASSY_MAX_DIM], sJ[GLASSY_MAX_DIM];
   uint64_t        pbit[2 * GLASSY_MAX_DIM + 1][32]; /* all ones where bit 31-j of the class threshold is set */
   uint64_t        pat[2 * GLASSY_MAX_DIM + 1][4];   /* the bit planes of each random class's count */
 
@@ -98,20 +99,24 @@ INLINE void Sweep(const SweepArgs *a, const int d, const int64_t *sites, int64_t
     for (int b = 0; b < 4; b++) pat[r][b] = (((nrand0 + r) >> b) & 1) ? ~(uint64_t)0 : 0;
     for (int j = 0; j < 32; j++) pbit[r][j] = ((a->threshold[nrand0 + r] >> (31 - j)) & 1) ? ~(uint64_t)0 : 0;
   }
-  for (int k = 0; k < d; k++) sW[k] = lat->stride[k] * W;
+  for (int k = 0; k < d; k++) {
+    sW[k] = lat->stride[k] * ps;
+    sJ[k] = lat->stride[k] * d * W;
+  }
 
   for (int w = 0; w < W; w++) {
     const RngKey    key = RngKeyMake(a->seed, (uint32_t)(a->first_sample + 64 * w));
-    uint64_t       *Sw  = a->spins + w;
+    uint64_t       *Sw  = SweepWord(a, 0, w);
     const uint64_t *Jw  = J + w;
     for (int64_t s0 = 0; s0 < n; s0 += SITE_BATCH) {
       const int m = (int)(n - s0 < SITE_BATCH ? n - s0 : SITE_BATCH);
-      int64_t   pw[SITE_BATCH]; /* word index of each site; past m, copies of the first (not stored) */
+      int64_t   pw[SITE_BATCH], pj[SITE_BATCH]; /* spin and coupling word of each site; past m, copies of the first (not stored) */
       uint32_t  g[SITE_BATCH];
       v8        accept[2], undecided[2] = {{0}, {0}}, mask[2][2 * GLASSY_MAX_DIM + 1];
       for (int i = 0; i < SITE_BATCH; i++) {
         const int64_t p = sites[s0 + (i < m ? i : 0)];
-        pw[i]           = p * W;
+        pw[i]           = p * ps;
+        pj[i]           = p * d * W;
         g[i]            = (uint32_t)lat->global[p];
       }
       for (int h = 0; h < 2; h++) {
@@ -120,11 +125,11 @@ INLINE void Sweep(const SweepArgs *a, const int d, const int64_t *sites, int64_t
         for (int k = 0; k < d; k++) {
           v8 up, dn, Jup, Jdn;
           for (int e = 0; e < 8; e++) {
-            const int64_t q = pw[8 * h + e];
+            const int64_t q = pw[8 * h + e], j = pj[8 * h + e] + k * W;
             up[e]           = Sw[q + sW[k]];
             dn[e]           = Sw[q - sW[k]];
-            Jup[e]          = Jw[q * d + k * W];
-            Jdn[e]          = Jw[(q - sW[k]) * d + k * W];
+            Jup[e]          = Jw[j];
+            Jdn[e]          = Jw[j - sJ[k]];
           }
           Add1(cnt, spin ^ up ^ Jup);
           Add1(cnt, spin ^ dn ^ Jdn);
@@ -137,7 +142,7 @@ INLINE void Sweep(const SweepArgs *a, const int d, const int64_t *sites, int64_t
        * threshold P: it is decided at the first bit where they differ. */
       for (int round = 0; round < 16 && Any(undecided[0] | undecided[1]); round++) {
         uint32_t out[4 * SITE_BATCH];
-        RngDrawSites16(key, g, a->sweep, a->slot, RNG_UPDATE, (uint32_t)round, out);
+        RngUpdateSites16(key, g, a->sweep, a->slot, (uint32_t)round, out);
         for (int h = 0; h < 2; h++)
           for (int t = 0; t < 2; t++) {
             const int j  = 2 * round + t;

@@ -75,13 +75,12 @@ GLASSY_CLONES void SweepRealExpPoly(const double *x, double *y, int n)
 INLINE uint64_t DecideWord(const SweepArgs *a, const int d, int64_t p, int w, const uint32_t U[64])
 {
   const Lattice  *lat = a->lat;
-  const int       W = a->cpl->W, lanes = a->cpl->lanes;
-  const uint64_t *S = a->spins;
+  const int       lanes = a->cpl->lanes;
   const int       metropolis = a->update == UPDATE_METROPOLIS;
   const vd        beta = Splat(metropolis ? -a->beta : a->beta), two32 = Splat(4294967296.0);
   const vd        lo = Splat(1 - guard_band), hi = Splat(1 + guard_band), clamp = Splat(80.0);
   const double   *Ju[GLASSY_MAX_DIM], *Jd[GLASSY_MAX_DIM];
-  vu              su[GLASSY_MAX_DIM], sd[GLASSY_MAX_DIM], si = (vu){0} + S[p * W + w];
+  vu              su[GLASSY_MAX_DIM], sd[GLASSY_MAX_DIM], si = (vu){0} + *SweepWord(a, p, w);
   vu              flipv = {0}, unsurev = {0};
   uint64_t        flip = 0, unsure = 0;
   double          dEs[64];
@@ -90,8 +89,8 @@ INLINE uint64_t DecideWord(const SweepArgs *a, const int d, int64_t p, int w, co
     const int64_t up = p + lat->stride[k], dn = p - lat->stride[k];
     Ju[k] = a->cpl->J + (p * d + k) * lanes + 64 * w;
     Jd[k] = a->cpl->J + (dn * d + k) * lanes + 64 * w;
-    su[k] = (vu){0} + S[up * W + w];
-    sd[k] = (vu){0} + S[dn * W + w];
+    su[k] = (vu){0} + *SweepWord(a, up, w);
+    sd[k] = (vu){0} + *SweepWord(a, dn, w);
   }
   for (int c = 0; c < 8; c++) {
     const vu idx = (vu){0, 1, 2, 3, 4, 5, 6, 7} + (uint64_t)(8 * c);
@@ -152,7 +151,7 @@ GLASSY_CLONES void SweepRealMultispin(const SweepArgs *a, const int64_t *sites, 
       case 3: flip = DecideWord(a, 3, p, w, U); break;
       default: flip = DecideWord(a, 4, p, w, U); break;
       }
-      a->spins[p * W + w] ^= flip;
+      *SweepWord(a, p, w) ^= flip;
     }
   }
 }

@@ -27,13 +27,13 @@ void SweepBimodalReference(const SweepArgs *a, const int64_t *sites, int64_t n)
       RngKey   key = RngKeyMake(a->seed, (uint32_t)(a->first_sample + 64 * w));
       uint64_t words[32];
       int      have_words = 0;
-      uint64_t spin = a->spins[p * W + w], flip = 0;
+      uint64_t spin = *SweepWord(a, p, w), flip = 0;
       for (int b = 0; b < 64; b++) {
         int nun = 0;
         for (int k = 0; k < d; k++) {
           int64_t up = p + lat->stride[k], dn = p - lat->stride[k];
-          nun += (int)(((spin ^ a->spins[up * W + w] ^ a->cpl->bits[(p * d + k) * W + w]) >> b) & 1u);
-          nun += (int)(((spin ^ a->spins[dn * W + w] ^ a->cpl->bits[(dn * d + k) * W + w]) >> b) & 1u);
+          nun += (int)(((spin ^ *SweepWord(a, up, w) ^ a->cpl->bits[(p * d + k) * W + w]) >> b) & 1u);
+          nun += (int)(((spin ^ *SweepWord(a, dn, w) ^ a->cpl->bits[(dn * d + k) * W + w]) >> b) & 1u);
         }
         uint64_t P = a->threshold[nun];
         int      accept;
@@ -41,7 +41,7 @@ void SweepBimodalReference(const SweepArgs *a, const int64_t *sites, int64_t n)
         else if (P == 0) accept = 0;
         else {
           if (!have_words) {
-            for (int j = 0; j < 16; j++) RngWords2(key, (uint32_t)g, a->sweep, a->slot, RNG_UPDATE, (uint32_t)j, &words[2 * j]);
+            for (int j = 0; j < 16; j++) RngUpdateWords2(key, (uint32_t)g, a->sweep, a->slot, (uint32_t)j, &words[2 * j]);
             have_words = 1;
           }
           accept = LaneUniform(words, b) < P;
@@ -51,7 +51,7 @@ void SweepBimodalReference(const SweepArgs *a, const int64_t *sites, int64_t n)
           if (a->dE) a->dE[64 * w + b] += (int64_t)(4 * (d - nun)) * ((int64_t)1 << GLASSY_FIX_SHIFT);
         }
       }
-      a->spins[p * W + w] = spin ^ flip;
+      *SweepWord(a, p, w) = spin ^ flip;
     }
   }
 }
@@ -67,15 +67,15 @@ void SweepRealReference(const SweepArgs *a, const int64_t *sites, int64_t n)
     const int64_t g = lat->global[p];
     for (int w = 0; w < W; w++) {
       RngKey           key  = RngKeyMake(a->seed, (uint32_t)(a->first_sample + 64 * w));
-      uint64_t         spin = a->spins[p * W + w], flip = 0;
+      uint64_t         spin = *SweepWord(a, p, w), flip = 0;
       philox4x32_ctr_t r;
       for (int b = 0; b < 64; b++) {
         const int l  = 64 * w + b;
         double    si = ((spin >> b) & 1u) ? -1.0 : 1.0, h = 0;
         for (int k = 0; k < d; k++) {
           int64_t up = p + lat->stride[k], dn = p - lat->stride[k];
-          double  su = ((a->spins[up * W + w] >> b) & 1u) ? -1.0 : 1.0;
-          double  sd = ((a->spins[dn * W + w] >> b) & 1u) ? -1.0 : 1.0;
+          double  su = ((*SweepWord(a, up, w) >> b) & 1u) ? -1.0 : 1.0;
+          double  sd = ((*SweepWord(a, dn, w) >> b) & 1u) ? -1.0 : 1.0;
           h += J[(p * d + k) * lanes + l] * su + J[(dn * d + k) * lanes + l] * sd;
         }
         double   dE = 2.0 * si * h;
@@ -86,7 +86,7 @@ void SweepRealReference(const SweepArgs *a, const int64_t *sites, int64_t n)
           if (a->dE) a->dE[l] += (int64_t)(dE * GLASSY_FIX_ONE);
         }
       }
-      a->spins[p * W + w] = spin ^ flip;
+      *SweepWord(a, p, w) = spin ^ flip;
     }
   }
 }

@@ -18,9 +18,9 @@ PetscErrorCode TemperingStep(Simulation *sim)
 
   PetscFunctionBeginUser;
   PetscCall(SimulationComputeEnergies(sim));
-  PetscCall(PetscMalloc1((int64_t)(nT - 1) * W, &mask));
+  PetscCall(PetscCalloc1((int64_t)sim->R * (nT - 1) * W, &mask)); /* [R][nT-1][W] lanes that swap */
   for (int r = 0; r < sim->R; r++) {
-    PetscCall(PetscArrayzero(mask, (int64_t)(nT - 1) * W));
+    uint64_t *mask_r = mask + (int64_t)r * (nT - 1) * W;
     for (int t = 0; t + 1 < nT; t++) {
       int64_t     *Ea = sim->energy + (int64_t)(r * nT + t) * lanes, *Eb = Ea + lanes;
       int64_t     *Ma = sim->magnet + (int64_t)(r * nT + t) * lanes, *Mb = Ma + lanes;
@@ -34,7 +34,7 @@ PetscErrorCode TemperingStep(Simulation *sim)
           const double x = dbeta * ((double)(Ea[l] - Eb[l]) / GLASSY_FIX_ONE);
           if ((uint64_t)u.v[b & 3] < RngThreshold(x >= 0 ? 1.0 : exp(x))) {
             int64_t tmp;
-            mask[t * W + w] |= (uint64_t)1 << b;
+            mask_r[t * W + w] |= (uint64_t)1 << b;
             tmp   = Ea[l];
             Ea[l] = Eb[l];
             Eb[l] = tmp;
@@ -52,20 +52,19 @@ PetscErrorCode TemperingStep(Simulation *sim)
         }
       }
     }
-    /* Apply the swaps in the order they were decided. */
-    for (int t = 0; t + 1 < nT; t++) {
-      uint64_t *A = sim->spins + (int64_t)(r * nT + t) * np * W, *B = A + np * W;
-      PetscBool any = PETSC_FALSE;
-      for (int w = 0; w < W; w++) any = (PetscBool)(any || mask[t * W + w]);
-      if (!any) continue;
-      for (int64_t p = 0; p < np; p++)
-        for (int w = 0; w < W; w++) {
-          const uint64_t x = (A[p * W + w] ^ B[p * W + w]) & mask[t * W + w];
-          A[p * W + w] ^= x;
-          B[p * W + w] ^= x;
+  }
+  /* Apply the swaps site by site (the slots of a site are contiguous), in the order they were
+   * decided: t = 0, 1, ... for each replica. */
+  for (int64_t p = 0; p < np; p++)
+    for (int w = 0; w < W; w++) {
+      uint64_t *S = sim->spins + SimulationSpinIndex(sim, 0, p, w);
+      for (int r = 0; r < sim->R; r++)
+        for (int t = 0; t + 1 < nT; t++) {
+          const uint64_t m = mask[((int64_t)r * (nT - 1) + t) * W + w], x = (S[r * nT + t] ^ S[r * nT + t + 1]) & m;
+          S[r * nT + t] ^= x;
+          S[r * nT + t + 1] ^= x;
         }
     }
-  }
   PetscCall(PetscFree(mask));
   sim->swap_attempts++;
   sim->pt_steps++;

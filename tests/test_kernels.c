@@ -5,10 +5,28 @@
  *  2. the energy kept incrementally by the kernels that keep it (the reference kernels and the
  *     real-coupling multispin kernel) equals the energy recomputed from
  *     the configurations, for bimodal and Gaussian couplings, across tempering swaps. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define ARS_REFERENCE 1
+#define R123_USE_AES_NI 1 /* Random123's ars4x32, compiled below for AES-NI, is the reference for ARS */
+#endif
 #include "options.h"
 #include "simulation.h"
 #include "testing.h"
 #include "rng.h"
+
+#if ARS_REFERENCE
+#pragma GCC push_options
+#pragma GCC target("aes,sse4.1")
+#include <Random123/ars.h>
+static void ArsReference(const uint32_t c[4], const uint32_t k[4], uint32_t out[4])
+{
+  const ars4x32_ctr_t cc = {{c[0], c[1], c[2], c[3]}};
+  const ars4x32_key_t kk = {{k[0], k[1], k[2], k[3]}};
+  const ars4x32_ctr_t r  = ars4x32_R(7, cc, kk);
+  for (int i = 0; i < 4; i++) out[i] = r.v[i];
+}
+#pragma GCC pop_options
+#endif
 
 static PetscErrorCode Advance(Simulation *sim, int sweeps)
 {
@@ -41,13 +59,13 @@ static PetscErrorCode CompareKernels(MPI_Comm comm, const char *base)
   for (int s = 0; s < ref->nslots; s++)
     for (int64_t i = 0; i < ref->lat->nlocal; i++)
       for (int w = 0; w < ref->W; w++) {
-        const int64_t at = ((int64_t)s * ref->lat->npadded + ref->lat->owned[i]) * ref->W + w;
+        const int64_t at = SimulationSpinIndex(ref, s, ref->lat->owned[i], w);
         diff += ref->spins[at] != ms->spins[at];
       }
   CHECK(diff == 0, "%s: %lld words differ between reference and multispin kernels", base, (long long)diff);
   {
     int64_t flips = 0; /* the trajectory must actually move */
-    for (int64_t i = 0; i < ref->lat->npadded * ref->W; i++) flips += ref->spins[i] != 0;
+    for (int64_t i = 0; i < ref->lat->npadded * ref->W * ref->slot_stride; i++) flips += ref->spins[i] != 0;
     CHECK(flips > 0, "%s: no spin is down after 40 sweeps", base);
   }
   PetscCall(SimulationDestroy(&ref));
@@ -118,38 +136,73 @@ static void CheckDrawMany(void)
  * philox4x32 draws. */
 static void CheckDraw16(void)
 {
-  uint32_t     keys[2][16], ctr[4][16], out[64], port[64], rounds[64], sites[64], c0[16];
+  uint32_t     keys[2][16], ctr[4][16], out[64], port[64], rounds[64];
   const RngKey key = RngKeyMake(99u, 4096u);
-  int          bad = 0, badp = 0, badr = 0, bads = 0;
+  int          bad = 0, badp = 0, badr = 0;
   for (int l = 0; l < 16; l++) {
     for (int i = 0; i < 4; i++) ctr[i][l] = 2654435761u * (uint32_t)(4 * l + i + 1);
     keys[0][l] = 99u + (uint32_t)l;
     keys[1][l] = 0x9e3779b9u * (uint32_t)(l + 7);
-    c0[l]      = 1000u + 37u * (uint32_t)l;
   }
   RngDraw16((const uint32_t(*)[16])keys, (const uint32_t(*)[16])ctr, out);
   RngDraw16Portable((const uint32_t(*)[16])keys, (const uint32_t(*)[16])ctr, port);
   RngDrawRounds16(key, 12345u, 678u, 9u, RNG_UPDATE_LANE, 3u, rounds);
-  RngDrawSites16(key, c0, 678u, 9u, RNG_UPDATE, 5u, sites);
   for (int l = 0; l < 16; l++) {
     const philox4x32_key_t k = {{keys[0][l], keys[1][l]}};
     const philox4x32_ctr_t c = {{ctr[0][l], ctr[1][l], ctr[2][l], ctr[3][l]}}, r = philox4x32(c, k);
     const philox4x32_ctr_t rr = RngDraw(key, 12345u, 678u, 9u, RNG_UPDATE_LANE, 3u + (uint32_t)l);
-    const philox4x32_ctr_t rs = RngDraw(key, c0[l], 678u, 9u, RNG_UPDATE, 5u);
     for (int k = 0; k < 4; k++) {
       bad += out[4 * l + k] != r.v[k];
       badp += port[4 * l + k] != r.v[k];
       badr += rounds[4 * l + k] != rr.v[k];
-      bads += sites[4 * l + k] != rs.v[k];
     }
   }
   CHECK(bad == 0, "RngDraw16: %d outputs differ from philox4x32", bad);
   CHECK(badp == 0, "RngDraw16Portable: %d outputs differ from philox4x32", badp);
   CHECK(badr == 0, "RngDrawRounds16: %d outputs differ from philox4x32", badr);
-  CHECK(bads == 0, "RngDrawSites16: %d outputs differ from philox4x32", bads);
 #if defined(__x86_64__) && defined(__GNUC__)
   if (!__builtin_cpu_supports("avx512f")) printf("test_kernels: this CPU has no AVX-512, so RngDraw16 ran its portable path only\n");
 #endif
+}
+
+/* ARS-7, the RNG_UPDATE stream: the portable AES, AES-NI and the VAES path of RngUpdateSites16
+ * agree with each other and with Random123's ars4x32 (on CPUs with AES-NI). */
+static void CheckArs(void)
+{
+  const RngKey key = RngKeyMake(4242u, 192u);
+  int          bad = 0, badp = 0, badw = 0, bads = 0, checked_reference = 0;
+  uint32_t     c0[16], sites[64];
+  for (int i = 0; i < 2000; i++) {
+    const uint32_t c[4] = {2654435761u * (uint32_t)i, 0x9e3779b9u ^ (uint32_t)i, (uint32_t)i * 7u, 0xffffffffu - (uint32_t)i}, k[4] = {(uint32_t)i * 13u, 0xdeadbeefu, i % 3 ? 0u : (uint32_t)i, i % 5 ? 0u : 0xffffffffu};
+    uint32_t       fast[4], port[4];
+    RngArs(c, k, fast);
+    RngArsPortable(c, k, port);
+    for (int j = 0; j < 4; j++) badp += fast[j] != port[j];
+#if ARS_REFERENCE
+    if (__builtin_cpu_supports("aes")) {
+      uint32_t ref[4];
+      ArsReference(c, k, ref);
+      for (int j = 0; j < 4; j++) bad += port[j] != ref[j];
+      checked_reference = 1;
+    }
+#endif
+  }
+  CHECK(bad == 0, "ARS: %d outputs of the portable version differ from Random123's ars4x32", bad);
+  CHECK(badp == 0, "ARS: %d outputs of RngArs differ from the portable version", badp);
+  if (!checked_reference) printf("test_kernels: no AES-NI here, so ARS was not compared with Random123's ars4x32\n");
+  for (int l = 0; l < 16; l++) c0[l] = 1000u + 37u * (uint32_t)l;
+  RngUpdateSites16(key, c0, 678u, 9u, 5u, sites);
+  for (int l = 0; l < 16; l++) {
+    uint64_t       w[2];
+    const uint32_t c[4] = {c0[l], 678u, 9u, ((uint32_t)RNG_UPDATE << 24) | 5u}, k[4] = {key.v[0], key.v[1], 0, 0};
+    uint32_t       port[4];
+    RngUpdateWords2(key, c0[l], 678u, 9u, 5u, w);
+    RngArsPortable(c, k, port);
+    badw += w[0] != ((uint64_t)port[0] | ((uint64_t)port[1] << 32)) || w[1] != ((uint64_t)port[2] | ((uint64_t)port[3] << 32));
+    for (int j = 0; j < 4; j++) bads += sites[4 * l + j] != port[j];
+  }
+  CHECK(badw == 0, "RngUpdateWords2: %d draws differ from ARS", badw);
+  CHECK(bads == 0, "RngUpdateSites16: %d outputs differ from ARS", bads);
 }
 
 /* The real kernel settles a lane with its polynomial exp only when the uniform is more than a
@@ -178,6 +231,11 @@ static PetscErrorCode RunAll(MPI_Comm comm)
     "-dim 3 -L 4 -samples 64 -ntemps 3 -tmin 0.4 -tmax 1.5 -update heatbath -replicas 3",
     "-dim 4 -L 4 -samples 64 -ntemps 2 -tmin 1.5 -tmax 3.0 -update metropolis",
     "-dim 4 -L 4 -samples 20 -ntemps 2 -tmin 1.0 -tmax 3.0 -update heatbath",
+    /* eight slots or more: the slot-vectorised kernel, with slots of different classes in one
+     * vector, a lone last vector of eight, padding slots, two words per site and d = 4 */
+    "-dim 3 -L 6 -samples 100 -ntemps 12 -tmin 0.2 -tmax 3.0 -update metropolis -seed 3",
+    "-dim 4 -L 4 -samples 64 -ntemps 5 -tmin 0.3 -tmax 3.0 -update heatbath -seed 5",
+    "-dim 2 -L 8 -samples 64 -ntemps 9 -tmin 0.1 -tmax 5.0 -update heatbath -seed 11",
     "-dim 2 -L 8 -samples 64 -ntemps 4 -tmin 0.3 -tmax 2.5 -update metropolis -couplings gaussian",
     "-dim 3 -L 6 -samples 100 -ntemps 3 -tmin 0.5 -tmax 2.0 -update metropolis -couplings gaussian -seed 7",
     "-dim 3 -L 4 -samples 64 -ntemps 3 -tmin 0.2 -tmax 1.5 -update heatbath -couplings gaussian -replicas 3",
@@ -193,12 +251,13 @@ static PetscErrorCode RunAll(MPI_Comm comm)
   PetscFunctionBeginUser;
   CheckDrawMany();
   CheckDraw16();
+  CheckArs();
   CheckExpPoly();
   for (size_t i = 0; i < sizeof compare / sizeof *compare; i++) PetscCall(CompareKernels(comm, compare[i]));
   /* A guard band so wide that most uphill lanes take the exact fallback, which the normal band
    * almost never exercises: the decisions must still be the reference's. */
   SweepRealGuardBand(0.5);
-  for (size_t i = 5; i < sizeof compare / sizeof *compare; i++) PetscCall(CompareKernels(comm, compare[i]));
+  for (size_t i = 8; i < sizeof compare / sizeof *compare; i++) PetscCall(CompareKernels(comm, compare[i])); /* the Gaussian ones */
   SweepRealGuardBand(0x1p-24);
   for (size_t i = 0; i < sizeof tracked / sizeof *tracked; i++) PetscCall(CheckTrackedEnergy(comm, tracked[i]));
   PetscFunctionReturn(0);
