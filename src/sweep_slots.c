@@ -143,7 +143,11 @@ AVX512 void Chunk(const SweepArgs *a, const int d, const Classes *cls, const int
       u[2 * k + 1] = _mm512_ternarylogic_epi64(spin[h], Load(S + 8 * h - sS[k]), _mm512_set1_epi64((long long)Jp[k * W - sJ[k]]), 0x96);
     }
     Count(u, 2 * d, cnt);
-    for (int m = alo; m < nclass; m++) accept[h] = _mm512_ternarylogic_epi64(accept[h], CountIs(cnt, m, planes), c->always[m], 0xF8); /* a | (b & c) */
+    /* Class indices are constants where rlo is (the loops unroll and each class test is one
+     * three-input operation). */
+#pragma GCC unroll 9
+    for (int m = 0; m < nclass; m++)
+      if (m >= alo) accept[h] = _mm512_ternarylogic_epi64(accept[h], CountIs(cnt, m, planes), c->always[m], 0xF8); /* a | (b & c) */
 #pragma GCC unroll 9
     for (int m = 0; m < NR; m++) {
       mask[h][m]   = _mm512_and_si512(CountIs(cnt, rlo + m, planes), c->random[rlo + m]);
@@ -202,8 +206,8 @@ AVX512 void Chunk(const SweepArgs *a, const int d, const Classes *cls, const int
 /* Chunk with NV and NR made constants where they are common. */
 AVX512 void ChunkAny(const SweepArgs *a, const int d, const Classes *cls, int nv, int nr, int alo, int rlo, int s0, int64_t p, int w, const int64_t sS[], const int64_t sJ[], const __m512i rk[8])
 {
-  if (nv == CHUNK && nr == 3) Chunk(a, d, cls, CHUNK, 3, alo, rlo, s0, p, w, sS, sJ, rk);
-  else if (nv == CHUNK && nr == 2) Chunk(a, d, cls, CHUNK, 2, alo, rlo, s0, p, w, sS, sJ, rk);
+  if (nv == CHUNK && nr == 3 && rlo == 0) Chunk(a, d, cls, CHUNK, 3, alo, 0, s0, p, w, sS, sJ, rk); /* Metropolis, the common case */
+  else if (nv == CHUNK && nr == 2 && rlo == 1) Chunk(a, d, cls, CHUNK, 2, alo, 1, s0, p, w, sS, sJ, rk);
   else if (nr > 0) Chunk(a, d, cls, nv, nr, alo, rlo, s0, p, w, sS, sJ, rk);
   else Chunk(a, d, cls, nv, 0, alo, rlo, s0, p, w, sS, sJ, rk);
 }
