@@ -10,11 +10,11 @@
  *   RNG_COUPLINGS   {global bond index, 0, 0}
  *   RNG_INIT        {global site, 0, slot}              initial spins, one 64-bit word
  *   RNG_UPDATE      {global site, sweep, slot}          multispin bit-planes, 2 words per round (ARS-7)
- *   RNG_UPDATE_LANE {global site, sweep, slot}          one 32-bit uniform per lane, 4 per round
+ *   RNG_UPDATE_LANE {global site, sweep, slot}          one 32-bit uniform per lane, 4 per round (ARS-7)
  *   RNG_SWAP        {tempering step, pair, replica}     one 32-bit uniform per lane, 4 per round
  *
- * RNG_UPDATE, the stream that costs most (about 12 bits per lane and sweep), is ARS-7 (key
- * {seed, stream, 0, 0}); every other purpose is Philox4x32-10. */
+ * The two update streams, which cost most (about 12 bits per lane and sweep for +-1 couplings, 32
+ * for real ones), are ARS-7 (key {seed, stream, 0, 0}); every other purpose is Philox4x32-10. */
 #ifndef GLASSY_RNG_H
 #define GLASSY_RNG_H
 
@@ -48,9 +48,6 @@ void RngDrawMany(int n, const uint32_t *k0, const uint32_t *k1, const uint32_t *
 void RngDraw16(const uint32_t key[2][16], const uint32_t ctr[4][16], uint32_t out[64]);
 void RngDraw16Portable(const uint32_t key[2][16], const uint32_t ctr[4][16], uint32_t out[64]); /* for tests */
 
-/* RngDraw16 for rounds first_round .. first_round+15 of one counter {c0, c1, c2}: out[4i .. 4i+3]
- * is RngDraw(key, c0, c1, c2, purpose, first_round + i). */
-void RngDrawRounds16(RngKey key, uint32_t c0, uint32_t c1, uint32_t c2, uint32_t purpose, uint32_t first_round, uint32_t out[64]);
 
 
 /* ARS's Weyl key increments (the two 64-bit halves of the 128-bit key). */
@@ -69,6 +66,13 @@ void RngArsPortable(const uint32_t ctr[4], const uint32_t key[4], uint32_t out[4
 void RngUpdateWords2(RngKey key, uint32_t c0, uint32_t c1, uint32_t c2, uint32_t round, uint64_t w[2]);
 /* The same for 16 counters that differ in c0: out[4i .. 4i+3] is the draw of c0[i]. */
 void RngUpdateSites16(RngKey key, const uint32_t c0[16], uint32_t c1, uint32_t c2, uint32_t round, uint32_t out[64]);
+
+/* The RNG_UPDATE_LANE stream (one 32-bit uniform per lane, real couplings) is ARS-7 too: four
+ * uniforms out[0..3] per round, counter {c0, c1, c2, (RNG_UPDATE_LANE << 24) | round}; and rounds
+ * 0..15 (the 64 lanes of a word) of four counters c0[i] at once: out[i][4r .. 4r+3] is round r of
+ * c0[i]. */
+void RngUpdateLane(RngKey key, uint32_t c0, uint32_t c1, uint32_t c2, uint32_t round, uint32_t out[4]);
+void RngUpdateLaneSites4(RngKey key, const uint32_t c0[4], uint32_t c1, uint32_t c2, uint32_t out[4][64]);
 
 /* Two 64-bit random words from one draw. */
 static inline void RngWords2(RngKey key, uint32_t c0, uint32_t c1, uint32_t c2, uint32_t purpose, uint32_t round, uint64_t w[2])

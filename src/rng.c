@@ -119,27 +119,7 @@ void RngDrawMany(int n, const uint32_t *k0, const uint32_t *k1, const uint32_t *
   }
 }
 
-/* The wrappers below share one key across the 16 lanes. */
-static void KeyLanes(RngKey k, uint32_t key[2][16])
-{
-  for (int l = 0; l < RNG_LANES; l++) {
-    key[0][l] = k.v[0];
-    key[1][l] = k.v[1];
-  }
-}
 
-void RngDrawRounds16(RngKey key, uint32_t c0, uint32_t c1, uint32_t c2, uint32_t purpose, uint32_t first_round, uint32_t out[64])
-{
-  uint32_t k[2][16], ctr[4][16];
-  KeyLanes(key, k);
-  for (int l = 0; l < RNG_LANES; l++) {
-    ctr[0][l] = c0;
-    ctr[1][l] = c1;
-    ctr[2][l] = c2;
-    ctr[3][l] = (purpose << 24) | (first_round + (uint32_t)l);
-  }
-  RngDraw16((const uint32_t(*)[16])k, (const uint32_t(*)[16])ctr, out);
-}
 
 
 /* ------------------------------------------------------------------------------------------
@@ -234,21 +214,37 @@ __attribute__((target("aes,sse4.1"))) static void ArsAesni(const uint32_t ctr[4]
   _mm_storeu_si128((__m128i *)out, v);
 }
 
-/* 16 blocks, four per vector: block i has counter {c0[i], c1, c2, c3}. */
-__attribute__((target("vaes,avx512f"))) static void ArsSites16Vaes(const uint32_t key[4], const uint32_t c0[16], uint32_t c1, uint32_t c2, uint32_t c3, uint32_t out[64])
+/* 16 blocks, four per vector: block i has counter ctr[i]. */
+__attribute__((target("vaes,avx512f"))) static void Ars16Vaes(const uint32_t key[4], const uint32_t ctr[16][4], uint32_t out[64])
 {
   const __m512i weyl = _mm512_broadcast_i32x4(_mm_set_epi64x((long long)ARS_WEYL_HI, (long long)ARS_WEYL_LO));
   __m512i       k = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)key)), v[4];
-  for (int q = 0; q < 4; q++) {
-    const uint32_t *c = c0 + 4 * q;
-    v[q] = _mm512_xor_si512(_mm512_setr_epi32((int)c[0], (int)c1, (int)c2, (int)c3, (int)c[1], (int)c1, (int)c2, (int)c3, (int)c[2], (int)c1, (int)c2, (int)c3, (int)c[3], (int)c1, (int)c2, (int)c3), k);
-  }
+  for (int q = 0; q < 4; q++) v[q] = _mm512_xor_si512(_mm512_loadu_si512(ctr[4 * q]), k);
   for (int r = 1; r < 7; r++) {
     k = _mm512_add_epi64(k, weyl);
     for (int q = 0; q < 4; q++) v[q] = _mm512_aesenc_epi128(v[q], k);
   }
   k = _mm512_add_epi64(k, weyl);
   for (int q = 0; q < 4; q++) _mm512_storeu_si512(out + 16 * q, _mm512_aesenclast_epi128(v[q], k));
+}
+
+/* Rounds 0..15 of RNG_UPDATE_LANE for four sites, sixteen vectors of four blocks in flight, the
+ * counters made in registers. */
+__attribute__((target("vaes,avx512f"))) static void LaneSites4Vaes(const uint32_t key[4], const uint32_t c0[4], uint32_t c1, uint32_t c2, uint32_t out[4][64])
+{
+  const __m512i weyl = _mm512_broadcast_i32x4(_mm_set_epi64x((long long)ARS_WEYL_HI, (long long)ARS_WEYL_LO));
+  const __m512i inc  = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3);
+  __m512i       k = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)key)), v[16];
+  for (int i = 0; i < 4; i++) {
+    const __m512i base = _mm512_add_epi32(_mm512_broadcast_i32x4(_mm_setr_epi32((int)c0[i], (int)c1, (int)c2, (int)((uint32_t)RNG_UPDATE_LANE << 24))), inc);
+    for (int q = 0; q < 4; q++) v[4 * i + q] = _mm512_xor_si512(_mm512_add_epi32(base, _mm512_setr_epi32(0, 0, 0, 4 * q, 0, 0, 0, 4 * q, 0, 0, 0, 4 * q, 0, 0, 0, 4 * q)), k);
+  }
+  for (int r = 1; r < 7; r++) {
+    k = _mm512_add_epi64(k, weyl);
+    for (int q = 0; q < 16; q++) v[q] = _mm512_aesenc_epi128(v[q], k);
+  }
+  k = _mm512_add_epi64(k, weyl);
+  for (int q = 0; q < 16; q++) _mm512_storeu_si512(out[q / 4] + 16 * (q % 4), _mm512_aesenclast_epi128(v[q], k));
 }
 #endif
 
@@ -288,17 +284,46 @@ void RngUpdateWords2(RngKey key, uint32_t c0, uint32_t c1, uint32_t c2, uint32_t
   w[1] = (uint64_t)o[2] | ((uint64_t)o[3] << 32);
 }
 
-void RngUpdateSites16(RngKey key, const uint32_t c0[16], uint32_t c1, uint32_t c2, uint32_t round, uint32_t out[64])
+/* 16 ARS blocks under one key: VAES, or one block at a time. */
+static void Ars16(RngKey key, const uint32_t ctr[16][4], uint32_t out[64])
 {
-  const uint32_t k[4] = {key.v[0], key.v[1], 0, 0}, c3 = ((uint32_t)RNG_UPDATE << 24) | round;
+  const uint32_t k[4] = {key.v[0], key.v[1], 0, 0};
 #if defined(__x86_64__) && defined(__GNUC__)
   if (ArsPath() == ARS_VAES) {
-    ArsSites16Vaes(k, c0, c1, c2, c3, out);
+    Ars16Vaes(k, ctr, out);
     return;
   }
 #endif
+  for (int i = 0; i < 16; i++) RngArs(ctr[i], k, out + 4 * i);
+}
+
+void RngUpdateSites16(RngKey key, const uint32_t c0[16], uint32_t c1, uint32_t c2, uint32_t round, uint32_t out[64])
+{
+  uint32_t ctr[16][4];
   for (int i = 0; i < 16; i++) {
-    const uint32_t c[4] = {c0[i], c1, c2, c3};
-    RngArs(c, k, out + 4 * i);
+    ctr[i][0] = c0[i];
+    ctr[i][1] = c1;
+    ctr[i][2] = c2;
+    ctr[i][3] = ((uint32_t)RNG_UPDATE << 24) | round;
   }
+  Ars16(key, (const uint32_t(*)[4])ctr, out);
+}
+
+void RngUpdateLane(RngKey key, uint32_t c0, uint32_t c1, uint32_t c2, uint32_t round, uint32_t out[4])
+{
+  const uint32_t k[4] = {key.v[0], key.v[1], 0, 0}, c[4] = {c0, c1, c2, ((uint32_t)RNG_UPDATE_LANE << 24) | round};
+  RngArs(c, k, out);
+}
+
+void RngUpdateLaneSites4(RngKey key, const uint32_t c0[4], uint32_t c1, uint32_t c2, uint32_t out[4][64])
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (ArsPath() == ARS_VAES) {
+    const uint32_t k[4] = {key.v[0], key.v[1], 0, 0};
+    LaneSites4Vaes(k, c0, c1, c2, out);
+    return;
+  }
+#endif
+  for (int i = 0; i < 4; i++)
+    for (int r = 0; r < 16; r++) RngUpdateLane(key, c0[i], c1, c2, (uint32_t)r, out[i] + 4 * r);
 }

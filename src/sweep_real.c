@@ -138,20 +138,24 @@ INLINE uint64_t DecideWord(const SweepArgs *a, const int d, int64_t p, int w, co
 GLASSY_CLONES void SweepRealMultispin(const SweepArgs *a, const int64_t *sites, int64_t n)
 {
   const int W = a->cpl->W;
-  uint32_t  U[64];
+  uint32_t  U[4][64];
 
-  for (int64_t s = 0; s < n; s++) {
-    const int64_t  p = sites[s];
-    const uint32_t g = (uint32_t)a->lat->global[p];
+  for (int64_t s0 = 0; s0 < n; s0 += 4) { /* the uniforms of four sites are drawn together */
+    const int m = n - s0 < 4 ? (int)(n - s0) : 4;
+    uint32_t  g[4];
+    for (int i = 0; i < 4; i++) g[i] = (uint32_t)a->lat->global[sites[s0 + (i < m ? i : 0)]];
     for (int w = 0; w < W; w++) {
-      uint64_t flip;
-      RngDrawRounds16(RngKeyMake(a->seed, (uint32_t)(a->first_sample + 64 * w)), g, a->sweep, a->slot, RNG_UPDATE_LANE, 0, U);
-      switch (a->lat->dim) { /* a constant dimension lets the compiler unroll the bonds */
-      case 2: flip = DecideWord(a, 2, p, w, U); break;
-      case 3: flip = DecideWord(a, 3, p, w, U); break;
-      default: flip = DecideWord(a, 4, p, w, U); break;
+      RngUpdateLaneSites4(RngKeyMake(a->seed, (uint32_t)(a->first_sample + 64 * w)), g, a->sweep, a->slot, U);
+      for (int i = 0; i < m; i++) {
+        const int64_t p = sites[s0 + i];
+        uint64_t      flip;
+        switch (a->lat->dim) { /* a constant dimension lets the compiler unroll the bonds */
+        case 2: flip = DecideWord(a, 2, p, w, U[i]); break;
+        case 3: flip = DecideWord(a, 3, p, w, U[i]); break;
+        default: flip = DecideWord(a, 4, p, w, U[i]); break;
+        }
+        *SweepWord(a, p, w) ^= flip;
       }
-      *SweepWord(a, p, w) ^= flip;
     }
   }
 }

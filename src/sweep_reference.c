@@ -68,7 +68,7 @@ void SweepRealReference(const SweepArgs *a, const int64_t *sites, int64_t n)
     for (int w = 0; w < W; w++) {
       RngKey           key  = RngKeyMake(a->seed, (uint32_t)(a->first_sample + 64 * w));
       uint64_t         spin = *SweepWord(a, p, w), flip = 0;
-      philox4x32_ctr_t r;
+      uint32_t         r[4];
       for (int b = 0; b < 64; b++) {
         const int l  = 64 * w + b;
         double    si = ((spin >> b) & 1u) ? -1.0 : 1.0, h = 0;
@@ -80,8 +80,8 @@ void SweepRealReference(const SweepArgs *a, const int64_t *sites, int64_t n)
         }
         double   dE = 2.0 * si * h;
         uint64_t P  = RngThreshold(SweepAcceptance(a->update, a->beta, dE));
-        if ((b & 3) == 0) r = RngDraw(key, (uint32_t)g, a->sweep, a->slot, RNG_UPDATE_LANE, (uint32_t)(b >> 2));
-        if ((uint64_t)r.v[b & 3] < P) {
+        if ((b & 3) == 0) RngUpdateLane(key, (uint32_t)g, a->sweep, a->slot, (uint32_t)(b >> 2), r);
+        if ((uint64_t)r[b & 3] < P) {
           flip |= (uint64_t)1 << b;
           if (a->dE) a->dE[l] += (int64_t)(dE * GLASSY_FIX_ONE);
         }
