@@ -237,9 +237,11 @@ GLASSY_CLONES static void CountEnergies(const Simulation *sim, int64_t *buf, VSu
           for (int s = 0; s < sim->nslots; s++) {
             const uint64_t x = S[s] ^ S[s + lat->stride[k] * ps];
             int64_t       *E = buf + (int64_t)s * lanes + 64 * w;
-            for (int b = 0; b < 64; b++) {
-              const int64_t t = (int64_t)((x >> b) & 1u) - 1; /* 0 where they differ, -1 where equal */
-              E[b] += (Jfix[b] ^ t) - t;
+            for (int c = 0; c < 8; c++) { /* eight lanes per vector */
+              const VWord t = (((VWord){0} + (x >> (8 * c))) >> (VWord){0, 1, 2, 3, 4, 5, 6, 7} & 1) - 1; /* 0 where they differ, all ones where equal */
+              VWord       e = VWordLoad((const uint64_t *)E + 8 * c);
+              e += (VWordLoad((const uint64_t *)Jfix + 8 * c) ^ t) - t; /* two's complement: +J or -J */
+              memcpy(E + 8 * c, &e, sizeof e);
             }
           }
         }
