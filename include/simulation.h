@@ -62,6 +62,7 @@ typedef struct {
   SweepHook            hook;             /* called on rank 0 at sweep boundaries (campaigns) */
   int64_t              checkpoints;      /* checkpoints written by this process */
   double               checkpoint_bytes; /* and their size */
+  uint64_t            *checkpoint_buffer; /* the spins in the checkpoint's order (checkpoint.c), or NULL */
 } Simulation;
 
 static inline int64_t SimulationSpinIndex(const Simulation *sim, int s, int64_t p, int w) { return (p * sim->W + w) * sim->slot_stride + s; }

@@ -354,27 +354,35 @@ typedef struct {
   uint64_t   *buf; /* [nslots][nlocal][W] */
 } SpinsBuffer;
 
+/* The buffer is kept by the simulation from the first checkpoint on (allocating and first touching
+ * it each time cost as much as writing it). */
 static PetscErrorCode SpinsBufferCreate(Simulation *sim, SpinsBuffer *sb)
 {
   PetscFunctionBeginUser;
   sb->sim = sim;
-  PetscCall(PetscMalloc1((int64_t)sim->nslots * sim->lat->nlocal * sim->W + 1, &sb->buf));
+  if (!sim->checkpoint_buffer) PetscCall(PetscMalloc1((int64_t)sim->nslots * sim->lat->nlocal * sim->W + 1, &sim->checkpoint_buffer));
+  sb->buf = sim->checkpoint_buffer;
   PetscFunctionReturn(0);
 }
 
-/* pack: spins -> buffer; otherwise buffer -> spins. */
+/* pack: spins -> buffer; otherwise buffer -> spins.  A transposition in blocks of 64 sites: the
+ * block's spins (64 x slots words) stay in cache while each slot's 64 x W words are written (or
+ * read) as one run. */
 static void SpinsBufferCopy(SpinsBuffer *sb, PetscBool pack)
 {
   Simulation    *sim = sb->sim;
   const Lattice *lat = sim->lat;
-  uint64_t      *b   = sb->buf;
-  for (int s = 0; s < sim->nslots; s++)
-    for (int64_t i = 0; i < lat->nlocal; i++)
-      for (int w = 0; w < sim->W; w++, b++) {
-        uint64_t *x = sim->spins + SimulationSpinIndex(sim, s, lat->owned[i], w);
-        if (pack) *b = *x;
-        else *x = *b;
-      }
+  const int64_t  per_slot = lat->nlocal * sim->W;
+  for (int64_t i0 = 0; i0 < lat->nlocal; i0 += 64) {
+    const int64_t i1 = PetscMin(i0 + 64, lat->nlocal);
+    for (int s = 0; s < sim->nslots; s++)
+      for (int64_t i = i0; i < i1; i++)
+        for (int w = 0; w < sim->W; w++) {
+          uint64_t *x = sim->spins + SimulationSpinIndex(sim, s, lat->owned[i], w), *b = sb->buf + s * per_slot + i * sim->W + w;
+          if (pack) *b = *x;
+          else *x = *b;
+        }
+  }
 }
 
 static uint64_t SpinsChecksumLocal(void *ctx)
@@ -514,7 +522,6 @@ PetscErrorCode CheckpointWrite(Simulation *sim)
   SpinsBufferCopy(&sb, PETSC_TRUE);
   PetscCall(EAState(sim, &sb, &st));
   PetscCall(CheckpointStateWrite(&st, &bytes, &dt));
-  PetscCall(PetscFree(sb.buf));
   dt = MPI_Wtime() - t0; /* with the copy */
   sim->checkpoints++;
   sim->checkpoint_bytes += bytes;
@@ -531,7 +538,6 @@ PetscErrorCode CheckpointRestore(Simulation *sim, PetscBool *restored)
   PetscCall(EAState(sim, &sb, &st));
   PetscCall(CheckpointStateRestore(&st, restored));
   if (*restored) SpinsBufferCopy(&sb, PETSC_FALSE);
-  PetscCall(PetscFree(sb.buf));
   if (*restored) {
     PetscCall(HaloExchangeAll(sim->halo));
     sim->energy_sweep = -1;

@@ -117,6 +117,7 @@ PetscErrorCode SimulationDestroy(Simulation **sim)
   PetscCall(HaloDestroy(&s->halo));
   PetscCall(CouplingsDestroy(&s->cpl));
   PetscCall(PetscFree(s->spins));
+  PetscCall(PetscFree(s->checkpoint_buffer));
   PetscCall(PetscFree(s->beta));
   PetscCall(PetscFree(s->threshold));
   SweepSlotTablesDestroy(s->slot_tables);

@@ -97,7 +97,7 @@ PY
     row W4 "$(cat "$WORK/v")" "mpiexec -n 1|2 glassy $opts"
     ;;
   W5)
-    opts="-dim 3 -L 64 -samples 64 -replicas 2 -ntemps 32 -tmin 0.8 -tmax 2.0 -couplings bimodal -equilibration_sweeps 0 -measurement_sweeps 8 -measure_interval 4 -pt_interval 4 -checkpoint $WORK/ck.h5 -checkpoint_interval 1"
+    opts="-dim 3 -L 64 -samples 64 -replicas 2 -ntemps 32 -tmin 0.8 -tmax 2.0 -couplings bimodal -equilibration_sweeps 0 -measurement_sweeps 40 -measure_interval 4 -pt_interval 4 -checkpoint $WORK/ck.h5 -checkpoint_interval 1"
     for r in $(seq "$REPS"); do
       rm -f "$WORK"/ck.h5*
       run 1 "$WORK/W5.h5" $opts
