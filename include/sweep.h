@@ -57,6 +57,9 @@ typedef struct SweepSlotTables SweepSlotTables;
 SweepSlotTables *SweepSlotTablesCreate(int dim, int nslots, const uint64_t *thresholds);
 void             SweepSlotTablesDestroy(SweepSlotTables *t);
 void             SweepBimodalSlots(const SweepArgs *a, const SweepSlotTables *t, const int64_t *sites, int64_t n);
+/* For tests: tables made while this is on take the portable path (the eight-site kernel slot by
+ * slot) even on CPUs with AVX-512 and VAES. */
+void SweepSlotsForcePortable(int on);
 
 /* The real-coupling kernel's polynomial exp on n values (n a multiple of 8, |x| <= 80), and the
  * relative width of its guard band (default 2^-24), for tests. */

@@ -276,6 +276,10 @@ struct SweepSlotTables {
   void     *classes;    /* [nslots / 8] Classes for the AVX-512 kernel, or NULL */
 };
 
+static int force_portable; /* tests: take the portable path even where AVX-512 and VAES exist */
+
+void SweepSlotsForcePortable(int on) { force_portable = on; }
+
 SweepSlotTables *SweepSlotTablesCreate(int dim, int nslots, const uint64_t *thresholds)
 {
   SweepSlotTables *t = calloc(1, sizeof *t);
@@ -289,7 +293,7 @@ SweepSlotTables *SweepSlotTablesCreate(int dim, int nslots, const uint64_t *thre
   }
   memcpy(t->thresholds, thresholds, sizeof *t->thresholds * (size_t)nslots * (size_t)t->nclass);
 #if HAVE_SLOTS_AVX512
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("vaes")) {
+  if (!force_portable && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("vaes")) {
     Classes *cls = aligned_alloc(64, sizeof *cls * (size_t)(nslots / 8));
     if (cls)
       for (int g = 0; g < nslots / 8; g++) ClassesMake(thresholds + (int64_t)8 * g * t->nclass, t->nclass, &cls[g]);

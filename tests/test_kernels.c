@@ -54,6 +54,7 @@ static PetscErrorCode CompareKernels(MPI_Comm comm, const char *base)
   PetscCall(TestingSetOptions(s));
   PetscCall(OptionsProcess(comm, &o2));
   PetscCall(SimulationCreate(comm, &o2, &ms));
+  if (ms->cpl->bimodal) CHECK(ms->all_slots == (ms->nslots >= 8), "%s: %d slots but the slot kernel is %s", base, ms->nslots, ms->all_slots ? "on" : "off");
   PetscCall(Advance(ref, 40));
   PetscCall(Advance(ms, 40));
   for (int s = 0; s < ref->nslots; s++)
@@ -267,6 +268,10 @@ static PetscErrorCode RunAll(MPI_Comm comm)
   CheckArs();
   CheckExpPoly();
   for (size_t i = 0; i < sizeof compare / sizeof *compare; i++) PetscCall(CompareKernels(comm, compare[i]));
+  /* The slot kernel's portable path, which CPUs without AVX-512 and VAES take. */
+  SweepSlotsForcePortable(1);
+  for (size_t i = 5; i < 8; i++) PetscCall(CompareKernels(comm, compare[i]));
+  SweepSlotsForcePortable(0);
   /* A guard band so wide that most uphill lanes take the exact fallback, which the normal band
    * almost never exercises: the decisions must still be the reference's. */
   SweepRealGuardBand(0.5);
