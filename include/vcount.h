@@ -1,7 +1,7 @@
 /* Vertical (bit-sliced) counters: count, for each of the 64 lanes of a word, how many of a
  * stream of words had that lane's bit set.  plane[i] holds bit i of the 64 counts; adding a word
  * ripples its carries up as long as some lane still carries (about 7 planes for random 64-lane
- * words; VSum below adds 16 words at a time). */
+ * words; VSum8 below adds 16 words at a time, for eight streams at once). */
 #ifndef GLASSY_VCOUNT_H
 #define GLASSY_VCOUNT_H
 
@@ -32,68 +32,12 @@ static inline void VCountExtract(const uint64_t *plane, int64_t *out)
   }
 }
 
-/* A vertical counter that takes words one at a time but adds them 16 at a time, with the
- * Harley-Seal carry-save tree: the running bit planes ones, twos, fours and eights absorb 16
- * words with 15 carry-save adders, and only their carry (the sixteens) ripples into plane[].
+/* VSum8: eight vertical counters at once, one per element of a 512-bit vector (GCC vector
+ * extensions; callers compiled with GLASSY_CLONES get AVX-512 or AVX2 code), used to count eight
+ * configuration slots of a site together.  Words are taken one at a time but added 16 at a time
+ * with the Harley-Seal carry-save tree: the running bit planes ones, twos, fours and eights absorb
+ * 16 words with 15 carry-save adders, and only their carry (the sixteens) ripples into plane[].
  * That is about 6 operations per word instead of a ripple through 6 or more planes. */
-typedef struct {
-  uint64_t plane[VCOUNT_PLANES];
-  uint64_t ones, twos, fours, eights;
-  uint64_t buf[16];
-  int      n;
-} VSum;
-
-static inline void VSumZero(VSum *s)
-{
-  memset(s, 0, sizeof *s);
-}
-
-static inline void VCountCSA(uint64_t *h, uint64_t *l, uint64_t a, uint64_t b, uint64_t c)
-{
-  const uint64_t u = a ^ b;
-  *h               = (a & b) | (u & c);
-  *l               = u ^ c;
-}
-
-static inline void VSumBlock(VSum *s)
-{
-  uint64_t twosA, twosB, foursA, foursB, eights[2], sixteens;
-  for (int h = 0; h < 2; h++) { /* 8 words into eights[h], the rest kept in ones, twos, fours */
-    const uint64_t *d = s->buf + 8 * h;
-    VCountCSA(&twosA, &s->ones, s->ones, d[0], d[1]);
-    VCountCSA(&twosB, &s->ones, s->ones, d[2], d[3]);
-    VCountCSA(&foursA, &s->twos, s->twos, twosA, twosB);
-    VCountCSA(&twosA, &s->ones, s->ones, d[4], d[5]);
-    VCountCSA(&twosB, &s->ones, s->ones, d[6], d[7]);
-    VCountCSA(&foursB, &s->twos, s->twos, twosA, twosB);
-    VCountCSA(&eights[h], &s->fours, s->fours, foursA, foursB);
-  }
-  VCountCSA(&sixteens, &s->eights, s->eights, eights[0], eights[1]);
-  VCountAdd(s->plane + 4, sixteens);
-  s->n = 0;
-}
-
-static inline void VSumAdd(VSum *s, uint64_t m)
-{
-  s->buf[s->n++] = m;
-  if (s->n == 16) VSumBlock(s);
-}
-
-/* Add the 64 counts to out[0..63] (the sum stays usable). */
-static inline void VSumExtract(const VSum *s, int64_t *out)
-{
-  VSum t = *s;
-  VCountAdd(t.plane, t.ones);
-  VCountAdd(t.plane + 1, t.twos);
-  VCountAdd(t.plane + 2, t.fours);
-  VCountAdd(t.plane + 3, t.eights);
-  for (int i = 0; i < t.n; i++) VCountAdd(t.plane, t.buf[i]);
-  VCountExtract(t.plane, out);
-}
-
-/* VSum8: eight independent VSums at once, one per element of a 512-bit vector (GCC vector
- * extensions; callers compiled with GLASSY_CLONES get AVX-512 or AVX2 code).  Used to count eight
- * configuration slots of a site together. */
 typedef uint64_t VWord __attribute__((vector_size(64), aligned(8))); /* any allocation will do */
 
 /* These helpers are inlined into their callers, so the 64-byte vector ABI warning does not apply. */
@@ -162,16 +106,14 @@ static inline void VSum8Add(VSum8 *s, VWord m)
 static inline void VSum8Extract(const VSum8 *s, int ne, int64_t *const out[8])
 {
   for (int e = 0; e < ne; e++) {
-    VSum t;
-    VSumZero(&t);
-    for (int i = 0; i < VCOUNT_PLANES; i++) t.plane[i] = s->plane[i][e];
-    t.ones   = s->ones[e];
-    t.twos   = s->twos[e];
-    t.fours  = s->fours[e];
-    t.eights = s->eights[e];
-    for (int i = 0; i < s->n; i++) t.buf[i] = s->buf[i][e];
-    t.n = s->n;
-    VSumExtract(&t, out[e]);
+    uint64_t plane[VCOUNT_PLANES];
+    for (int i = 0; i < VCOUNT_PLANES; i++) plane[i] = s->plane[i][e];
+    VCountAdd(plane, s->ones[e]);
+    VCountAdd(plane + 1, s->twos[e]);
+    VCountAdd(plane + 2, s->fours[e]);
+    VCountAdd(plane + 3, s->eights[e]);
+    for (int i = 0; i < s->n; i++) VCountAdd(plane, s->buf[i][e]);
+    VCountExtract(plane, out[e]);
   }
 }
 
