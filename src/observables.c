@@ -64,6 +64,7 @@ PetscErrorCode ObservablesMeasure(Simulation *sim, PetscBool production)
   double        *val; /* [NOBS][nT][S] this measurement */
   int64_t       *count = NULL;
   VSum8         *sums;
+  double        *cs;
 
   PetscFunctionBeginUser;
   PetscCall(SimulationComputeEnergies(sim));
@@ -93,6 +94,11 @@ PetscErrorCode ObservablesMeasure(Simulation *sim, PetscBool production)
         for (int b = a + 1; b < R; b++, pr++) PairCounts(sim, a, b, pr, t0, nT - t0 < 8 ? nT - t0 : 8, sums, count);
     }
     PetscCall(PetscFree(sums));
+    PetscCall(PetscMalloc1(2 * L, &cs)); /* cos and sin of 2 pi x / L */
+    for (int x = 0; x < L; x++) {
+      cs[2 * x]     = cos(2 * M_PI * x / L);
+      cs[2 * x + 1] = sin(2 * M_PI * x / L);
+    }
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, count, (int)((int64_t)nT * sim->npairs * pair_block), MPI_INT64_T, MPI_SUM, sim->comm));
     for (int t = 0; t < nT; t++)
       for (int l = 0; l < S; l++) {
@@ -109,8 +115,8 @@ PetscErrorCode ObservablesMeasure(Simulation *sim, PetscBool production)
             double re = 0, im = 0;
             for (int x = 0; x < L; x++) {
               const double Q = ((double)(N / L) - 2.0 * (double)c[(int64_t)(2 + k * L + x) * lanes + l]) / (double)N;
-              re += Q * cos(2 * M_PI * x / L);
-              im += Q * sin(2 * M_PI * x / L);
+              re += Q * cs[2 * x];
+              im += Q * cs[2 * x + 1];
             }
             qk2 += re * re + im * im;
           }
@@ -122,6 +128,7 @@ PetscErrorCode ObservablesMeasure(Simulation *sim, PetscBool production)
         val[(OBS_QK2 * nT + t) * S + l]           = qk2 / (sim->npairs * d);
       }
     PetscCall(PetscFree(count));
+    PetscCall(PetscFree(cs));
   } else {
     for (int o = OBS_Q2; o < NOBS; o++)
       for (int64_t i = 0; i < per; i++) val[o * per + i] = NAN;
