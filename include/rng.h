@@ -13,13 +13,24 @@
  *   RNG_UPDATE_LANE {global site, sweep, slot}          one 32-bit uniform per lane, 4 per round (ARS-7)
  *   RNG_SWAP        {tempering step, pair, replica}     one 32-bit uniform per lane, 4 per round
  *
- * The two update streams, which cost most (about 12 bits per lane and sweep for +-1 couplings, 32
- * for real ones), are ARS-7 (key {seed, stream, 0, 0}); every other purpose is Philox4x32-10. */
+ * The EA model's two update streams, which cost most (about 12 bits per lane and sweep for +-1
+ * couplings, 32 for real ones), are ARS-7 (key {seed, stream, 0, 0}, see RngUpdateWords2 and
+ * RngUpdateLane); every other purpose, and the SK model's RNG_UPDATE_LANE draws, are
+ * Philox4x32-10. */
 #ifndef GLASSY_RNG_H
 #define GLASSY_RNG_H
 
 #include <stdint.h>
 #include <Random123/philox.h>
+
+/* The VAES paths (ARS four blocks per instruction, and the slot kernel) are chosen at run time with
+ * __builtin_cpu_supports("vaes"), which GCC knows from version 11 on; other compilers build
+ * without them (AES-NI and the portable code give the same numbers). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11
+#define GLASSY_X86_VAES 1
+#else
+#define GLASSY_X86_VAES 0
+#endif
 
 enum { RNG_COUPLINGS = 1, RNG_INIT = 2, RNG_UPDATE = 3, RNG_UPDATE_LANE = 4, RNG_SWAP = 5 };
 

@@ -4,7 +4,7 @@
  * every lane: a tempering swap exchanges the lanes' bits between slots (see tempering.c).
  *
  * Spin layout: the slots of a site are contiguous, word w of slot s at padded site p is
- * spins[(p * W + w) * slot_stride + s] (SimulationSpin).  With eight slots or more the slot stride
+ * spins[(p * W + w) * slot_stride + s] (SimulationSpinIndex).  With eight slots or more the slot stride
  * is rounded up to a multiple of 8, so that the bimodal kernel loads eight slots of a site and of
  * each neighbour as one vector; the padding slots stay zero and are never measured. */
 #ifndef GLASSY_SIMULATION_H

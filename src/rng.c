@@ -214,6 +214,7 @@ __attribute__((target("aes,sse4.1"))) static void ArsAesni(const uint32_t ctr[4]
   _mm_storeu_si128((__m128i *)out, v);
 }
 
+#if GLASSY_X86_VAES
 /* 16 blocks, four per vector: block i has counter ctr[i]. */
 __attribute__((target("vaes,avx512f"))) static void Ars16Vaes(const uint32_t key[4], const uint32_t ctr[16][4], uint32_t out[64])
 {
@@ -247,6 +248,7 @@ __attribute__((target("vaes,avx512f"))) static void LaneSites4Vaes(const uint32_
   for (int q = 0; q < 16; q++) _mm512_storeu_si512(out[q / 4] + 16 * (q % 4), _mm512_aesenclast_epi128(v[q], k));
 }
 #endif
+#endif
 
 enum { ARS_PORTABLE, ARS_AESNI, ARS_VAES };
 
@@ -258,7 +260,9 @@ static int ArsPath(void)
     path = ARS_PORTABLE;
 #if defined(__x86_64__) && defined(__GNUC__)
     if (__builtin_cpu_supports("aes")) path = ARS_AESNI;
+#if GLASSY_X86_VAES
     if (__builtin_cpu_supports("aes") && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("vaes")) path = ARS_VAES;
+#endif
 #endif
   }
   return path;
@@ -288,7 +292,7 @@ void RngUpdateWords2(RngKey key, uint32_t c0, uint32_t c1, uint32_t c2, uint32_t
 static void Ars16(RngKey key, const uint32_t ctr[16][4], uint32_t out[64])
 {
   const uint32_t k[4] = {key.v[0], key.v[1], 0, 0};
-#if defined(__x86_64__) && defined(__GNUC__)
+#if GLASSY_X86_VAES
   if (ArsPath() == ARS_VAES) {
     Ars16Vaes(k, ctr, out);
     return;
@@ -317,7 +321,7 @@ void RngUpdateLane(RngKey key, uint32_t c0, uint32_t c1, uint32_t c2, uint32_t r
 
 void RngUpdateLaneSites4(RngKey key, const uint32_t c0[4], uint32_t c1, uint32_t c2, uint32_t out[4][64])
 {
-#if defined(__x86_64__) && defined(__GNUC__)
+#if GLASSY_X86_VAES
   if (ArsPath() == ARS_VAES) {
     const uint32_t k[4] = {key.v[0], key.v[1], 0, 0};
     LaneSites4Vaes(k, c0, c1, c2, out);

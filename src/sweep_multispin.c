@@ -63,7 +63,7 @@ INLINE uint64_t Any(v8 x)
   return r;
 }
 
-/* Word t (as RngWords2 gives it: out[4i + 2t] | out[4i + 2t + 1] << 32) of sites 8h .. 8h+7. */
+/* Word t (as RngUpdateWords2 gives it: out[4i + 2t] | out[4i + 2t + 1] << 32) of sites 8h .. 8h+7. */
 INLINE v8 Words(const uint32_t out[4 * SITE_BATCH], int h, int t)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && !defined(__clang__) /* __builtin_shuffle is GCC's */

@@ -12,20 +12,22 @@
  * decided.  The random words are the RNG_UPDATE stream's ARS-7 blocks, computed in place with VAES
  * (four blocks per instruction): one round draws two words for every slot of the chunk.
  *
- * The kernel is written for AVX-512 with VAES (mask registers, three-input logic, 512-bit AES);
- * on other CPUs SweepBimodalSlots runs the eight-site kernel slot by slot, which makes the same
- * decisions. */
+ * The kernel is written for AVX-512 with VAES (mask registers, three-input logic, 512-bit AES) and
+ * built with GCC 11 or later (GLASSY_X86_VAES); on other CPUs, and in other builds,
+ * SweepBimodalSlots runs the eight-site kernel slot by slot, which makes the same decisions. */
 #include "sweep.h"
 #include <stdlib.h>
 #include <string.h>
 
 /* The chunk's arrays are filled for h < NV only and read for h < NV only; with NV not a constant
  * GCC cannot see that. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 enum { NCLASS_MAX = 2 * GLASSY_MAX_DIM + 1, PREFETCH_AHEAD = 2, CHUNK = 8 };
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#if GLASSY_X86_VAES
 #include <immintrin.h>
 #define HAVE_SLOTS_AVX512 1
 #define AVX512 __attribute__((target("avx512f,vaes"), always_inline)) static inline

@@ -68,6 +68,27 @@ for other in "-L 6" "-couplings gaussian" "-seed 100"; do
   echo "foreign ($other): $(grep 'glassy: error' "$d/log")"
 done
 
+# A checkpoint of a glassy from before streams=2 (its fingerprint has no streams= field) is refused
+# with a message that says why; one that also differs in another option names that option.
+d="$WORK/old-streams"; rm -rf "$d"; cp -r "$WORK/a" "$d"
+"$PYTHON3" - "$d/ck.h5" "$d/ck.h5.prev" <<'PY' || fail "could not edit the fingerprint"
+import sys, h5py, numpy
+for path in sys.argv[1:]:
+    with h5py.File(path, "r+") as f:
+        fp = f.attrs["fingerprint"]
+        fp = fp.decode() if isinstance(fp, bytes) else str(fp)
+        assert fp.startswith("streams=2;"), fp
+        old = fp[len("streams=2;"):].encode()
+        del f.attrs["fingerprint"]
+        f.attrs.create("fingerprint", numpy.array(old, dtype="S%d" % (len(old) + 1)))  # a fixed-length string, as glassy writes
+PY
+if run_glassy 2 $RUN -checkpoint "$d/ck.h5" -restart -output "$d/out.h5" > "$d/log" 2>&1; then fail "restarted from a checkpoint of an earlier random stream"; fi
+grep -q "glassy: error: -checkpoint $d/ck.h5: it was written by an earlier glassy, whose spin updates drew other random numbers (this glassy has streams=2); refusing" "$d/log" || { cat "$d/log"; fail "no clear error for a checkpoint of an earlier random stream"; }
+[ ! -e "$d/out.h5" ] || fail "output written after refusing an earlier stream's checkpoint"
+echo "earlier streams: $(grep 'glassy: error' "$d/log")"
+if run_glassy 2 $RUN -seed 100 -checkpoint "$d/ck.h5" -restart -output "$d/out.h5" > "$d/log" 2>&1; then fail "restarted with -seed 100 from a checkpoint of an earlier stream"; fi
+grep -q "the checkpoint has seed=99 but this run has seed=100" "$d/log" || { cat "$d/log"; fail "an earlier stream's checkpoint with another seed: the seed is not named"; }
+
 # An unwritable checkpoint path is an error before any work.
 if run_glassy 2 $RUN -checkpoint /nonexistent-dir/ck.h5 -output "$WORK/x.h5" > "$WORK/log" 2>&1; then fail "accepted an unwritable -checkpoint"; fi
 grep -q "glassy: error: -checkpoint /nonexistent-dir/ck.h5: cannot be written" "$WORK/log" || { cat "$WORK/log"; fail "unwritable checkpoint message"; }
