@@ -22,8 +22,8 @@ cat > "$WORK/run.opts" <<OPTS
 -ntemps 6
 -tmin 0.9
 -tmax 2.0
--equilibration_sweeps 12000
--measurement_sweeps 12000
+-equilibration_sweeps 120000
+-measurement_sweeps 120000
 -measure_interval 5
 -pt_interval 5
 -seed 31
@@ -52,7 +52,7 @@ signal_requeue_finish() {
   running() { [ "$(state)" = RUNNING ] && grep -q "$started" "$log" 2> /dev/null; }
   requeued() { grep -q "requeueing job $job" "$log"; }
   wait_for "job $job to start glassy" 60 running
-  sleep 3
+  sleep 1.5
   scancel --signal=USR1 --batch "$job" || fail "scancel --signal=USR1 --batch failed"
   echo "sent SIGUSR1 to the batch script of job $job"
   wait_for "job $job to checkpoint and requeue itself" 90 requeued
@@ -69,9 +69,9 @@ same_results "$WORK/reference.h5" "$WORK/requeue-test.h5" "the requeued job agai
 grep -E "start [0-9]+ of job|SIGUSR1|USR1 received|requeueing|continuing from|finished with" "$log"
 echo "ok: the requeueing job survived a pre-time-limit signal and matches the uninterrupted run"
 
-# 2. A campaign job, signalled before its limit.  The campaign must outlast the 3 s between the
-#    job's start and the signal: 40000 + 40000 sweeps take about 10 s (6000 + 6000 finished first
-#    once the kernels got faster).
+# 2. A campaign job, signalled before its limit.  The campaign must outlast the 1.5 s between the
+#    job's start and the signal by a wide margin: 200000 + 200000 sweeps take about 15 s (6000 +
+#    6000, then 40000 + 40000 finished first once the kernels got faster).
 cat > "$WORK/c.opts" <<OPTS
 -dim 3
 -couplings bimodal
@@ -81,8 +81,8 @@ cat > "$WORK/c.opts" <<OPTS
 -ntemps 5
 -tmin 0.9
 -tmax 2.0
--equilibration_sweeps 40000
--measurement_sweeps 40000
+-equilibration_sweeps 200000
+-measurement_sweeps 200000
 -checkpoint_interval 1
 -seed 32
 -output_dir campaign
