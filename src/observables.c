@@ -36,6 +36,15 @@ GLASSY_CLONES static void PairCounts(const Simulation *sim, int a, int b, int pr
     for (int64_t i = 0; i < lat->nlocal; i++) {
       const int64_t   p = lat->owned[i];
       const uint64_t *A = sim->spins + SimulationSpinIndex(sim, a * nT + t0, p, w), *B = sim->spins + SimulationSpinIndex(sim, b * nT + t0, p, w);
+      if (i + 8 < lat->nlocal) { /* the two slots' words of a site ahead and of its upper neighbours (read from memory otherwise) */
+        const int64_t ahead = (lat->owned[i + 8] - p) * ps;
+        for (int k = 0; k < d; k++) {
+          __builtin_prefetch(A + ahead + lat->stride[k] * ps);
+          __builtin_prefetch(B + ahead + lat->stride[k] * ps);
+        }
+        __builtin_prefetch(A + ahead);
+        __builtin_prefetch(B + ahead);
+      }
       const VWord     x = VWordLoad(A) ^ VWordLoad(B);
       VSum8Add(&sum[0], x);
       for (int k = 0; k < d; k++) {
