@@ -215,37 +215,41 @@ __attribute__((target("aes,sse4.1"))) static void ArsAesni(const uint32_t ctr[4]
 }
 
 #if GLASSY_X86_VAES
+/* ARS-7 on n vectors of four counter blocks in place, under key {key[0..3]} (broadcast). */
+__attribute__((target("vaes,avx512f"), always_inline)) static inline void ArsVaes(const uint32_t key[4], __m512i *v, int n)
+{
+  const __m512i weyl = _mm512_broadcast_i32x4(_mm_set_epi64x((long long)ARS_WEYL_HI, (long long)ARS_WEYL_LO));
+  __m512i       k    = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)key));
+  for (int q = 0; q < n; q++) v[q] = _mm512_xor_si512(v[q], k);
+  for (int r = 1; r < 7; r++) {
+    k = _mm512_add_epi64(k, weyl);
+    for (int q = 0; q < n; q++) v[q] = _mm512_aesenc_epi128(v[q], k);
+  }
+  k = _mm512_add_epi64(k, weyl);
+  for (int q = 0; q < n; q++) v[q] = _mm512_aesenclast_epi128(v[q], k);
+}
+
 /* 16 blocks, four per vector: block i has counter ctr[i]. */
 __attribute__((target("vaes,avx512f"))) static void Ars16Vaes(const uint32_t key[4], const uint32_t ctr[16][4], uint32_t out[64])
 {
-  const __m512i weyl = _mm512_broadcast_i32x4(_mm_set_epi64x((long long)ARS_WEYL_HI, (long long)ARS_WEYL_LO));
-  __m512i       k = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)key)), v[4];
-  for (int q = 0; q < 4; q++) v[q] = _mm512_xor_si512(_mm512_loadu_si512(ctr[4 * q]), k);
-  for (int r = 1; r < 7; r++) {
-    k = _mm512_add_epi64(k, weyl);
-    for (int q = 0; q < 4; q++) v[q] = _mm512_aesenc_epi128(v[q], k);
-  }
-  k = _mm512_add_epi64(k, weyl);
-  for (int q = 0; q < 4; q++) _mm512_storeu_si512(out + 16 * q, _mm512_aesenclast_epi128(v[q], k));
+  __m512i v[4];
+  for (int q = 0; q < 4; q++) v[q] = _mm512_loadu_si512(ctr[4 * q]);
+  ArsVaes(key, v, 4);
+  for (int q = 0; q < 4; q++) _mm512_storeu_si512(out + 16 * q, v[q]);
 }
 
 /* Rounds 0..15 of RNG_UPDATE_LANE for four sites, sixteen vectors of four blocks in flight, the
  * counters made in registers. */
 __attribute__((target("vaes,avx512f"))) static void LaneSites4Vaes(const uint32_t key[4], const uint32_t c0[4], uint32_t c1, uint32_t c2, uint32_t out[4][64])
 {
-  const __m512i weyl = _mm512_broadcast_i32x4(_mm_set_epi64x((long long)ARS_WEYL_HI, (long long)ARS_WEYL_LO));
-  const __m512i inc  = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3);
-  __m512i       k = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)key)), v[16];
+  const __m512i inc = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3);
+  __m512i       v[16];
   for (int i = 0; i < 4; i++) {
     const __m512i base = _mm512_add_epi32(_mm512_broadcast_i32x4(_mm_setr_epi32((int)c0[i], (int)c1, (int)c2, (int)((uint32_t)RNG_UPDATE_LANE << 24))), inc);
-    for (int q = 0; q < 4; q++) v[4 * i + q] = _mm512_xor_si512(_mm512_add_epi32(base, _mm512_setr_epi32(0, 0, 0, 4 * q, 0, 0, 0, 4 * q, 0, 0, 0, 4 * q, 0, 0, 0, 4 * q)), k);
+    for (int q = 0; q < 4; q++) v[4 * i + q] = _mm512_add_epi32(base, _mm512_setr_epi32(0, 0, 0, 4 * q, 0, 0, 0, 4 * q, 0, 0, 0, 4 * q, 0, 0, 0, 4 * q));
   }
-  for (int r = 1; r < 7; r++) {
-    k = _mm512_add_epi64(k, weyl);
-    for (int q = 0; q < 16; q++) v[q] = _mm512_aesenc_epi128(v[q], k);
-  }
-  k = _mm512_add_epi64(k, weyl);
-  for (int q = 0; q < 16; q++) _mm512_storeu_si512(out[q / 4] + 16 * (q % 4), _mm512_aesenclast_epi128(v[q], k));
+  ArsVaes(key, v, 16);
+  for (int q = 0; q < 16; q++) _mm512_storeu_si512(out[q / 4] + 16 * (q % 4), v[q]);
 }
 #endif
 #endif
