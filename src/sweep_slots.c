@@ -8,9 +8,20 @@
  *
  * Decisions are exactly SweepBimodalReference's: lane b of slot s flips iff its uniform U (bit
  * 31-j is bit b of random word j of (site, sweep, s)) is below the threshold of its class, compared
- * bit-serially from the most significant bit until every lane of a chunk of up to 64 slots is
- * decided.  The random words are the RNG_UPDATE stream's ARS-7 blocks, computed in place with VAES
- * (four blocks per instruction): one round draws two words for every slot of the chunk.
+ * bit-serially from the most significant bit until the lane is decided.  The random words are the
+ * RNG_UPDATE stream's ARS-7 blocks (one block per slot and round, two words, two bits), computed
+ * in place with VAES, four blocks per instruction.
+ *
+ * The bits are spent in two stages.  Each vector first takes INLINE_ROUNDS = 6 rounds (12 bits)
+ * without testing, their twelve AES chains computed together so that they keep the AES units
+ * busy; that decides all but one lane in 4^6 of those with a random decision, and about one
+ * vector in ten (W1's ladder) still has an undecided lane.  Such a vector is queued (its
+ * undecided lanes and their classes), and the queue is worked through round by round, GROUP = 4
+ * vectors' blocks (eight AES chains) at a time, dropping the vectors that are done, so the later
+ * rounds are paid only by the vectors that need them.  On W1 (L = 16, same CPU, best of five)
+ * 4, 5, 6 and 7 inline rounds gave 32.4, 27.4, 25.6 and 28.8 ns per vector and site.  The queued
+ * vectors' flips land after their site's store; the sites of one call are of one colour, so no
+ * site of the call reads them.
  *
  * The kernel is written for AVX-512 with VAES (mask registers, three-input logic, 512-bit AES) and
  * built with GCC 11 or later (GLASSY_X86_VAES); on other CPUs, and in other builds,
@@ -19,13 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The chunk's arrays are filled for h < NV only and read for h < NV only; with NV not a constant
- * GCC cannot see that. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-
-enum { NCLASS_MAX = 2 * GLASSY_MAX_DIM + 1, PREFETCH_AHEAD = 2, CHUNK = 8 };
+enum { NCLASS_MAX = 2 * GLASSY_MAX_DIM + 1, PREFETCH_AHEAD = 2, INLINE_ROUNDS = 6, ROUNDS = 16, QUEUE_MAX = 64, GROUP = 4 };
 
 #if GLASSY_X86_VAES
 #include <immintrin.h>
@@ -36,17 +41,19 @@ enum { NCLASS_MAX = 2 * GLASSY_MAX_DIM + 1, PREFETCH_AHEAD = 2, CHUNK = 8 };
 /* Acceptance classes of one vector of eight slots. */
 typedef struct {
   __m512i always[NCLASS_MAX], random[NCLASS_MAX]; /* element e: all ones if slot e's class n always flips / flips at random */
-  int     alo, rlo, rhi;                          /* classes >= alo may always flip; rlo .. rhi-1 may be random */
   __m512i pbit[32][NCLASS_MAX];                   /* [j][n]: all ones where bit 31-j of a random class's threshold is set */
+  __m512i ctr[2];                                 /* counter words 2 and 3 of the vector's round-0 ARS blocks (see Vector) */
+  int     alo, rlo, nr;                           /* classes >= alo may always flip; rlo .. rlo+nr-1 may be random */
+  int     suffix;                                 /* every element: exactly the classes >= alo always flip */
 } Classes;
 
-static void ClassesMake(const uint64_t *thresholds, int nclass, Classes *c)
+static void ClassesMake(const uint64_t *thresholds, int nclass, uint32_t slot0, Classes *c)
 {
   const uint64_t always = (uint64_t)1 << 32;
   uint64_t       al[NCLASS_MAX][8], ra[NCLASS_MAX][8];
-  c->alo = nclass;
-  c->rlo = nclass;
-  c->rhi = 0;
+  int            rhi = 0;
+  c->alo              = nclass;
+  c->rlo              = nclass;
   for (int n = 0; n < nclass; n++) {
     int any_always = 0, any_random = 0;
     for (int e = 0; e < 8; e++) {
@@ -59,9 +66,13 @@ static void ClassesMake(const uint64_t *thresholds, int nclass, Classes *c)
     if (any_always && c->alo == nclass) c->alo = n;
     if (any_random) {
       if (c->rlo == nclass) c->rlo = n;
-      c->rhi = n + 1;
+      rhi = n + 1;
     }
   }
+  c->nr     = rhi > c->rlo ? rhi - c->rlo : 0;
+  c->suffix = 1;
+  for (int n = 0; n < nclass; n++)
+    for (int e = 0; e < 8; e++) c->suffix &= al[n][e] == (n >= c->alo ? ~(uint64_t)0 : 0);
   for (int n = 0; n < nclass; n++) {
     memcpy(&c->always[n], al[n], sizeof c->always[n]);
     memcpy(&c->random[n], ra[n], sizeof c->random[n]);
@@ -75,6 +86,16 @@ static void ClassesMake(const uint64_t *thresholds, int nclass, Classes *c)
       }
       memcpy(&c->pbit[j][n], b, sizeof b);
     }
+  /* ctr[0] holds slots 0, 2, 4, 6 of the vector and ctr[1] slots 1, 3, 5, 7, so that unpacking
+   * the two blocks' 64-bit halves gives the words in slot order. */
+  for (int o = 0; o < 2; o++) {
+    uint32_t v[16] = {0};
+    for (int i = 0; i < 4; i++) {
+      v[4 * i + 2] = slot0 + (uint32_t)(o + 2 * i);
+      v[4 * i + 3] = (uint32_t)RNG_UPDATE << 24;
+    }
+    memcpy(&c->ctr[o], v, sizeof v);
+  }
 }
 
 /* Lanes whose count (bit planes c[0..3]) is n: one three-input operation on the low planes. */
@@ -95,19 +116,22 @@ AVX512 __m512i CountIs(const __m512i c[4], int n, int planes)
   return m;
 }
 
-/* The bond terms u (1 where the bond is unsatisfied) summed into bit planes c[0..3]. */
+/* Six bond terms (1 where the bond is unsatisfied) summed into bit planes c[0..2]: two full
+ * adders, then the three-bit sum. */
+AVX512 void Count6(__m512i u0, __m512i u1, __m512i u2, __m512i u3, __m512i u4, __m512i u5, __m512i c[4])
+{
+  const __m512i s1 = _mm512_ternarylogic_epi64(u0, u1, u2, 0x96), k1 = _mm512_ternarylogic_epi64(u0, u1, u2, 0xE8);
+  const __m512i s2 = _mm512_ternarylogic_epi64(u3, u4, u5, 0x96), k2 = _mm512_ternarylogic_epi64(u3, u4, u5, 0xE8);
+  const __m512i k0 = _mm512_and_si512(s1, s2);
+  c[0]             = _mm512_xor_si512(s1, s2);
+  c[1]             = _mm512_ternarylogic_epi64(k1, k2, k0, 0x96);
+  c[2]             = _mm512_ternarylogic_epi64(k1, k2, k0, 0xE8);
+  c[3]             = _mm512_setzero_si512();
+}
+
+/* nb bond terms u summed into bit planes c[0..3]. */
 AVX512 void Count(const __m512i *u, int nb, __m512i c[4])
 {
-  if (nb == 6) { /* two full adders, then the three-bit sum */
-    const __m512i s1 = _mm512_ternarylogic_epi64(u[0], u[1], u[2], 0x96), k1 = _mm512_ternarylogic_epi64(u[0], u[1], u[2], 0xE8);
-    const __m512i s2 = _mm512_ternarylogic_epi64(u[3], u[4], u[5], 0x96), k2 = _mm512_ternarylogic_epi64(u[3], u[4], u[5], 0xE8);
-    const __m512i k0 = _mm512_and_si512(s1, s2);
-    c[0]             = _mm512_xor_si512(s1, s2);
-    c[1]             = _mm512_ternarylogic_epi64(k1, k2, k0, 0x96);
-    c[2]             = _mm512_ternarylogic_epi64(k1, k2, k0, 0xE8);
-    c[3]             = _mm512_setzero_si512();
-    return;
-  }
   c[0] = c[1] = c[2] = c[3] = _mm512_setzero_si512();
   for (int i = 0; i < nb; i++) { /* ripple add of one bit */
     const __m512i t0 = _mm512_and_si512(c[0], u[i]);
@@ -120,124 +144,192 @@ AVX512 void Count(const __m512i *u, int nb, __m512i c[4])
   }
 }
 
-AVX512 __m512i Load(const uint64_t *p) { return _mm512_loadu_si512(p); }
-
-/* One chunk of NV <= CHUNK vectors of eight slots (slots s0 .. s0 + 8 NV - 1) at site p, word w,
- * whose random classes lie in rlo .. rlo + NR - 1 and whose always-classes start at alo.  rk[0..7]
- * are the ARS round keys of the word's key, each broadcast to the four blocks.  d, NV and NR are
- * constants after inlining (or NV, NR are the general values), so the loops unroll. */
-AVX512 void Chunk(const SweepArgs *a, const int d, const Classes *cls, const int NV, const int NR, int alo, int rlo, int s0, int64_t p, int w, const int64_t sS[], const int64_t sJ[], const __m512i rk[8])
+/* Lanes whose count is at least n (n = 3 with three planes: one operation). */
+AVX512 __m512i CountAtLeast(const __m512i c[4], int n, int planes)
 {
-  const int       W = a->cpl->W, planes = d <= 3 ? 3 : 4, nclass = 2 * d + 1;
-  uint64_t       *S  = a->spins + p * a->site_stride + w * a->word_stride + s0;
-  const uint64_t *Jp = a->cpl->bits + p * d * W + w;
-  __m512i         spin[CHUNK], accept[CHUNK], undecided[CHUNK], mask[CHUNK][NCLASS_MAX], ctr[CHUNK][2];
-  __m512i         any = _mm512_setzero_si512();
+  if (n == 3 && planes == 3) return _mm512_ternarylogic_epi64(c[2], c[1], c[0], 0xF8); /* c2 | (c1 & c0) */
+  __m512i gt = _mm512_setzero_si512(), eq = ONES;
+  for (int b = planes - 1; b >= 0; b--) {
+    if ((n >> b) & 1) eq = _mm512_and_si512(eq, c[b]);
+    else {
+      gt = _mm512_ternarylogic_epi64(gt, eq, c[b], 0xF8);
+      eq = _mm512_andnot_si512(c[b], eq);
+    }
+  }
+  return _mm512_or_si512(gt, eq);
+}
 
+/* Each lane's threshold bit j for its class (don't care for lanes of no random class).  NR and
+ * RLO are the random classes where they are constants (NR < 0: c->nr, c->rlo). */
+AVX512 __m512i Pbit(const Classes *c, const __m512i cnt[4], int planes, int j, const int NR, const int RLO)
+{
+  const __m512i *P = c->pbit[j];
+  /* 0xB8 is (a, b, c) -> b ? c : a: the first operand, which the instruction overwrites, is a
+   * fresh load or a temporary, so no count plane is copied first. */
+  if (NR == 3 && RLO == 0 && planes == 3) return _mm512_ternarylogic_epi64(_mm512_ternarylogic_epi64(P[0], cnt[0], P[1], 0xB8), cnt[1], P[2], 0xB8); /* c1 ? P2 : c0 ? P1 : P0 */
+  if (NR == 2 && RLO == 1 && planes == 3) return _mm512_ternarylogic_epi64(P[1], cnt[1], P[2], 0xB8);                                                  /* c1 ? P2 : P1 */
+  const int nr = NR >= 0 ? NR : c->nr, rlo = NR >= 0 ? RLO : c->rlo;
+  __m512i   pb = _mm512_setzero_si512();
+  for (int m = 0; m < nr; m++) pb = _mm512_ternarylogic_epi64(pb, CountIs(cnt, rlo + m, planes), P[rlo + m], 0xF8); /* pb | (is & P) */
+  return pb;
+}
+
+/* One decision bit: lanes where the random bit r and the threshold bit pb differ are decided,
+ * and flip where pb is set. */
+AVX512 void Decide(__m512i *accept, __m512i *und, __m512i r, __m512i pb)
+{
+  *accept = _mm512_ternarylogic_epi64(*accept, *und, _mm512_andnot_si512(r, pb), 0xF8); /* a | (und & pb & ~r) */
+  *und    = _mm512_ternarylogic_epi64(*und, r, pb, 0x90);                              /* und & ~(r ^ pb) */
+}
+
+/* Round r's blocks (counter word 3's low bits) from the round-0 blocks. */
+AVX512 __m512i Round(__m512i b0, int r) { return _mm512_xor_si512(b0, _mm512_setr_epi32(0, 0, 0, r, 0, 0, 0, r, 0, 0, 0, r, 0, 0, 0, r)); }
+
+/* A vector whose lanes the inline rounds left undecided. */
+typedef struct {
+  __m512i        und, cnt[4];
+  uint64_t      *S;    /* its words */
+  const Classes *c;
+  __m512i        b0[2]; /* its round-0 ARS inputs (counter xor the first round key) */
+} Pending;
+
+typedef struct {
+  Pending  q[QUEUE_MAX + 1]; /* q[QUEUE_MAX]: the padding of a short last group, never undecided */
+  uint64_t scratch[8];       /* its words */
+} Queue;
+
+/* The threshold bit j of each lane's class, for a vector whose random classes are not constants. */
+AVX512 __m512i PbitAny(const Classes *c, const __m512i cnt[4], int planes, int j)
+{
+  if (planes == 3 && c->nr == 3 && c->rlo == 0) return Pbit(c, cnt, 3, j, 3, 0);
+  if (planes == 3 && c->nr == 2 && c->rlo == 1) return Pbit(c, cnt, 3, j, 2, 1);
+  return Pbit(c, cnt, planes, j, -1, 0);
+}
+
+/* Work through the queued vectors round by round from INLINE_ROUNDS on, GROUP vectors' blocks
+ * at a time; the lanes still undecided after the last round are rejected (U's 32 bits equal P's). */
+__attribute__((noinline, target("avx512f,vaes"))) static void QueueFlush(Queue *Q, int n, int planes, const __m512i rk[8])
+{
+  int      idx[QUEUE_MAX];
+  Pending *pad = &Q->q[QUEUE_MAX];
+  pad->und     = _mm512_setzero_si512();
+  pad->S       = Q->scratch;
+  pad->c       = Q->q[0].c;
+  for (int k = 0; k < 4; k++) pad->cnt[k] = _mm512_setzero_si512();
+  pad->b0[0] = pad->b0[1] = _mm512_setzero_si512();
+  for (int i = 0; i < n; i++) idx[i] = i;
+  for (int r = INLINE_ROUNDS; r < ROUNDS && n > 0; r++) {
+    const __m512i rnd = Round(_mm512_setzero_si512(), r);
+    int           m   = 0;
+    for (int i0 = 0; i0 < n; i0 += GROUP) {
+      Pending *v[GROUP];
+      __m512i  b[GROUP][2];
 #pragma GCC unroll 8
-  for (int h = 0; h < NV; h++) {
-    const Classes *c = &cls[h];
-    __m512i        u[2 * GLASSY_MAX_DIM], cnt[4];
-    accept[h] = undecided[h] = _mm512_setzero_si512();
-    spin[h]   = Load(S + 8 * h);
+      for (int h = 0; h < GROUP; h++) {
+        v[h]    = i0 + h < n ? &Q->q[idx[i0 + h]] : pad;
+        b[h][0] = _mm512_xor_si512(v[h]->b0[0], rnd);
+        b[h][1] = _mm512_xor_si512(v[h]->b0[1], rnd);
+      }
+#pragma GCC unroll 6
+      for (int q = 1; q < 7; q++)
+#pragma GCC unroll 8
+        for (int h = 0; h < GROUP; h++) {
+          b[h][0] = _mm512_aesenc_epi128(b[h][0], rk[q]);
+          b[h][1] = _mm512_aesenc_epi128(b[h][1], rk[q]);
+        }
+#pragma GCC unroll 8
+      for (int h = 0; h < GROUP; h++) {
+        const __m512i w0 = _mm512_aesenclast_epi128(b[h][0], rk[7]), w1 = _mm512_aesenclast_epi128(b[h][1], rk[7]);
+        __m512i       accept = _mm512_setzero_si512(), und = v[h]->und;
+        Decide(&accept, &und, _mm512_unpacklo_epi64(w0, w1), PbitAny(v[h]->c, v[h]->cnt, planes, 2 * r));
+        Decide(&accept, &und, _mm512_unpackhi_epi64(w0, w1), PbitAny(v[h]->c, v[h]->cnt, planes, 2 * r + 1));
+        _mm512_storeu_si512(v[h]->S, _mm512_xor_si512(_mm512_loadu_si512(v[h]->S), accept));
+        v[h]->und = und;
+        idx[m] = idx[i0 + h]; /* kept if still undecided: no branch to mispredict */
+        m += i0 + h < n && _mm512_test_epi64_mask(und, ONES);
+      }
+    }
+    n = m;
+  }
+}
+
+/* One vector of eight slots at a site whose words start at S: the count, the always-flips, and
+ * the inline rounds.  Jp points at the site's coupling words, sJ their steps down; gk is the
+ * site's counter words 0 and 1 (site, sweep) xor the first round key.  NR and RLO as in Pbit; d
+ * is a constant too, so the loops unroll. */
+AVX512 void Vector(const int d, const Classes *c, const int NR, const int RLO, uint64_t *S, const int64_t sS[], const uint64_t *Jp, const int64_t sJ[], int W, __m512i gk, const __m512i rk[8], Queue *Q, int *qn)
+{
+  const int     planes = d <= 3 ? 3 : 4, nclass = 2 * d + 1, nr = NR >= 0 ? NR : c->nr, rlo = NR >= 0 ? RLO : c->rlo;
+  const __m512i spin = _mm512_loadu_si512(S);
+  __m512i       u[2 * GLASSY_MAX_DIM], cnt[4], accept, und = _mm512_setzero_si512();
+
+#define BOND(k, sign) _mm512_ternarylogic_epi64(spin, _mm512_loadu_si512(S + (sign) * sS[k]), _mm512_set1_epi64((long long)Jp[k * W - ((sign) < 0 ? sJ[k] : 0)]), 0x96)
+  if (d == 3) /* named values, not an array, so that they stay in registers */
+    Count6(BOND(0, 1), BOND(0, -1), BOND(1, 1), BOND(1, -1), BOND(2, 1), BOND(2, -1), cnt);
+  else {
     for (int k = 0; k < d; k++) {
-      u[2 * k]     = _mm512_ternarylogic_epi64(spin[h], Load(S + 8 * h + sS[k]), _mm512_set1_epi64((long long)Jp[k * W]), 0x96);
-      u[2 * k + 1] = _mm512_ternarylogic_epi64(spin[h], Load(S + 8 * h - sS[k]), _mm512_set1_epi64((long long)Jp[k * W - sJ[k]]), 0x96);
+      u[2 * k]     = BOND(k, 1);
+      u[2 * k + 1] = BOND(k, -1);
     }
     Count(u, 2 * d, cnt);
-    /* Class indices are constants where rlo is (the loops unroll and each class test is one
-     * three-input operation). */
-#pragma GCC unroll 9
-    for (int m = 0; m < nclass; m++)
-      if (m >= alo) accept[h] = _mm512_ternarylogic_epi64(accept[h], CountIs(cnt, m, planes), c->always[m], 0xF8); /* a | (b & c) */
-#pragma GCC unroll 9
-    for (int m = 0; m < NR; m++) {
-      mask[h][m]   = _mm512_and_si512(CountIs(cnt, rlo + m, planes), c->random[rlo + m]);
-      undecided[h] = _mm512_or_si512(undecided[h], mask[h][m]);
-    }
-    any = _mm512_or_si512(any, undecided[h]);
   }
+#undef BOND
+  if (c->suffix) accept = c->alo < nclass ? CountAtLeast(cnt, c->alo, planes) : _mm512_setzero_si512();
+  else {
+    accept = _mm512_setzero_si512();
+    for (int m = c->alo; m < nclass; m++) accept = _mm512_ternarylogic_epi64(accept, CountIs(cnt, m, planes), c->always[m], 0xF8); /* a | (b & c) */
+  }
+#pragma GCC unroll 9
+  for (int m = 0; m < nr; m++) und = _mm512_ternarylogic_epi64(und, CountIs(cnt, rlo + m, planes), c->random[rlo + m], 0xF8);
 
-  /* Lane b flips iff its uniform U (bit 31-j is bit b of random word j) is below the threshold P:
-   * it is decided at the first bit where they differ.  Each round draws one ARS block per slot,
-   * two words, two bits.  The blocks of vector h: ctr[h][0] holds slots 8h + 0, 2, 4, 6 and
-   * ctr[h][1] slots 8h + 1, 3, 5, 7, so that unpacking their 64-bit halves gives the words in slot
-   * order. */
-  {
-    const uint32_t g = (uint32_t)a->lat->global[p], sw = a->sweep, c3 = (uint32_t)RNG_UPDATE << 24;
+  if (nr > 0 && _mm512_test_epi64_mask(und, ONES)) {
+    const __m512i b0[2] = {_mm512_xor_si512(gk, c->ctr[0]), _mm512_xor_si512(gk, c->ctr[1])};
+    __m512i       b[INLINE_ROUNDS][2];
 #pragma GCC unroll 8
-    for (int h = 0; h < NV; h++)
-      for (int o = 0; o < 2; o++) {
-        const uint32_t s = a->slot + (uint32_t)(s0 + 8 * h + o);
-        ctr[h][o]        = _mm512_setr_epi32((int)g, (int)sw, (int)s, (int)c3, (int)g, (int)sw, (int)(s + 2), (int)c3, (int)g, (int)sw, (int)(s + 4), (int)c3, (int)g, (int)sw, (int)(s + 6), (int)c3);
-      }
-  }
-  const __m512i next_round = _mm512_setr_epi32(0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1);
-  for (int round = 0; NR > 0 && round < 16 && _mm512_test_epi64_mask(any, ONES); round++) {
-    any = _mm512_setzero_si512();
-#pragma GCC unroll 8
-    for (int h = 0; h < NV; h++) {
-      const Classes *c = &cls[h];
-      __m512i        b0 = _mm512_xor_si512(ctr[h][0], rk[0]), b1 = _mm512_xor_si512(ctr[h][1], rk[0]);
+    for (int r = 0; r < INLINE_ROUNDS; r++)
+      for (int o = 0; o < 2; o++) b[r][o] = Round(b0[o], r);
 #pragma GCC unroll 6
-      for (int r = 1; r < 7; r++) {
-        b0 = _mm512_aesenc_epi128(b0, rk[r]);
-        b1 = _mm512_aesenc_epi128(b1, rk[r]);
-      }
-      b0                = _mm512_aesenclast_epi128(b0, rk[7]);
-      b1                = _mm512_aesenclast_epi128(b1, rk[7]);
-      ctr[h][0]         = _mm512_add_epi32(ctr[h][0], next_round);
-      ctr[h][1]         = _mm512_add_epi32(ctr[h][1], next_round);
-      const __m512i rw[2] = {_mm512_unpacklo_epi64(b0, b1), _mm512_unpackhi_epi64(b0, b1)};
-#pragma GCC unroll 2
-      for (int t = 0; t < 2; t++) {
-        const __m512i *P  = c->pbit[2 * round + t] + rlo;
-        __m512i        pb = _mm512_and_si512(mask[h][0], P[0]);
-#pragma GCC unroll 9
-        for (int m = 1; m < NR; m++) pb = _mm512_ternarylogic_epi64(pb, mask[h][m], P[m], 0xF8); /* pb | (mask & P) */
-        accept[h]    = _mm512_ternarylogic_epi64(accept[h], undecided[h], _mm512_andnot_si512(rw[t], pb), 0xF8);
-        undecided[h] = _mm512_ternarylogic_epi64(undecided[h], rw[t], pb, 0x90); /* und & ~(r ^ pb) */
-      }
-      any = _mm512_or_si512(any, undecided[h]);
-    }
-  }
+    for (int q = 1; q < 7; q++)
 #pragma GCC unroll 8
-  for (int h = 0; h < NV; h++) _mm512_storeu_si512(S + 8 * h, _mm512_xor_si512(spin[h], accept[h]));
+      for (int r = 0; r < INLINE_ROUNDS; r++)
+        for (int o = 0; o < 2; o++) b[r][o] = _mm512_aesenc_epi128(b[r][o], rk[q]);
+#pragma GCC unroll 8
+    for (int r = 0; r < INLINE_ROUNDS; r++) {
+      const __m512i w0 = _mm512_aesenclast_epi128(b[r][0], rk[7]), w1 = _mm512_aesenclast_epi128(b[r][1], rk[7]);
+      Decide(&accept, &und, _mm512_unpacklo_epi64(w0, w1), Pbit(c, cnt, planes, 2 * r, NR, RLO));
+      Decide(&accept, &und, _mm512_unpackhi_epi64(w0, w1), Pbit(c, cnt, planes, 2 * r + 1, NR, RLO));
+    }
+    /* Queued if still undecided: written always and kept or not, which is cheaper than a
+     * mispredicted branch. */
+    Pending *v = &Q->q[*qn];
+    v->und     = und;
+    for (int k = 0; k < planes; k++) v->cnt[k] = cnt[k];
+    v->S     = S;
+    v->c     = c;
+    v->b0[0] = b0[0];
+    v->b0[1] = b0[1];
+    *qn += _mm512_test_epi64_mask(und, ONES) != 0;
+  }
+  _mm512_storeu_si512(S, _mm512_xor_si512(spin, accept));
 }
 
-/* Chunk with NV and NR made constants where they are common. */
-AVX512 void ChunkAny(const SweepArgs *a, const int d, const Classes *cls, int nv, int nr, int alo, int rlo, int s0, int64_t p, int w, const int64_t sS[], const int64_t sJ[], const __m512i rk[8])
+/* Vector with the random classes made constants where they are common. */
+AVX512 void VectorAny(const int d, const Classes *c, uint64_t *S, const int64_t sS[], const uint64_t *Jp, const int64_t sJ[], int W, __m512i gk, const __m512i rk[8], Queue *Q, int *qn)
 {
-  if (nv == CHUNK && nr == 3 && rlo == 0) Chunk(a, d, cls, CHUNK, 3, alo, 0, s0, p, w, sS, sJ, rk); /* Metropolis, the common case */
-  else if (nv == CHUNK && nr == 2 && rlo == 1) Chunk(a, d, cls, CHUNK, 2, alo, 1, s0, p, w, sS, sJ, rk);
-  else if (nr > 0) Chunk(a, d, cls, nv, nr, alo, rlo, s0, p, w, sS, sJ, rk);
-  else Chunk(a, d, cls, nv, 0, alo, rlo, s0, p, w, sS, sJ, rk);
+  if (c->nr == 3 && c->rlo == 0) Vector(d, c, 3, 0, S, sS, Jp, sJ, W, gk, rk, Q, qn); /* Metropolis, the common case */
+  else if (c->nr == 2 && c->rlo == 1) Vector(d, c, 2, 1, S, sS, Jp, sJ, W, gk, rk, Q, qn);
+  else Vector(d, c, -1, 0, S, sS, Jp, sJ, W, gk, rk, Q, qn);
 }
 
-AVX512 void SlotsD(const SweepArgs *a, const int d, const Classes *cls, const int64_t *sites, int64_t n)
+AVX512 void SlotsD(const SweepArgs *a, const int d, const Classes *cls, Queue *Q, const int64_t *sites, int64_t n)
 {
   const Lattice *lat = a->lat;
-  const int      W = a->cpl->W, nslots = (int)a->word_stride;
+  const int      W = a->cpl->W, nslots = (int)a->word_stride, planes = d <= 3 ? 3 : 4;
+  int            qn = 0; /* queued vectors (a local, so that it stays in a register) */
   int64_t        sS[GLASSY_MAX_DIM], sJ[GLASSY_MAX_DIM];
-  int            range[(nslots + 8 * CHUNK - 1) / (8 * CHUNK)][3]; /* per chunk: alo, rlo, number of random classes */
   for (int k = 0; k < d; k++) {
     sS[k] = lat->stride[k] * a->site_stride;
     sJ[k] = lat->stride[k] * d * W;
-  }
-  for (int s0 = 0; s0 < nslots; s0 += 8 * CHUNK) { /* a chunk's classes: the union of its vectors' */
-    const int nv = (nslots - s0) / 8 < CHUNK ? (nslots - s0) / 8 : CHUNK;
-    int       alo = 2 * d + 1, rlo = 2 * d + 1, rhi = 0, *r = range[s0 / (8 * CHUNK)];
-    for (int h = 0; h < nv; h++) {
-      const Classes *c = &cls[s0 / 8 + h];
-      alo              = c->alo < alo ? c->alo : alo;
-      if (c->rlo < c->rhi) {
-        rlo = c->rlo < rlo ? c->rlo : rlo;
-        rhi = c->rhi > rhi ? c->rhi : rhi;
-      }
-    }
-    r[0] = alo;
-    r[1] = rhi > rlo ? rlo : 0;
-    r[2] = rhi > rlo ? rhi - rlo : 0;
   }
   for (int w = 0; w < W; w++) {
     /* ARS round keys: {seed, stream, 0, 0} plus r times the Weyl increment (64-bit halves). */
@@ -245,6 +337,8 @@ AVX512 void SlotsD(const SweepArgs *a, const int d, const Classes *cls, const in
     uint64_t klo = a->seed | ((uint64_t)(uint32_t)(a->first_sample + 64 * w) << 32), khi = 0;
     for (int r = 0; r < 8; r++, klo += ARS_WEYL_LO, khi += ARS_WEYL_HI) rk[r] = _mm512_broadcast_i32x4(_mm_set_epi64x((long long)khi, (long long)klo));
     for (int64_t i = 0; i < n; i++) {
+      const int64_t p = sites[i];
+      uint64_t     *S = a->spins + p * a->site_stride + w * a->word_stride;
       /* The records a site ahead first touches: its own and its upper neighbours' (the lower ones
        * and those along dimension 0 were touched by earlier sites). */
       if (i + PREFETCH_AHEAD < n) {
@@ -254,20 +348,27 @@ AVX512 void SlotsD(const SweepArgs *a, const int d, const Classes *cls, const in
           for (int k = 1; k < d; k++) _mm_prefetch((const char *)(q + s0 + sS[k]), _MM_HINT_T0);
         }
       }
-      for (int s0 = 0; s0 < nslots; s0 += 8 * CHUNK) {
-        const int nv = (nslots - s0) / 8 < CHUNK ? (nslots - s0) / 8 : CHUNK, *r = range[s0 / (8 * CHUNK)];
-        ChunkAny(a, d, cls + s0 / 8, nv, r[2], r[0], r[1], s0, sites[i], w, sS, sJ, rk);
+      /* Counter words 0 and 1 (site, sweep) of every block, xor the first round key. */
+      const __m512i gk = _mm512_xor_si512(_mm512_broadcast_i32x4(_mm_setr_epi32((int)lat->global[p], (int)a->sweep, 0, 0)), rk[0]);
+      for (int s0 = 0; s0 < nslots; s0 += 8) {
+        if (qn == QUEUE_MAX) {
+          QueueFlush(Q, qn, planes, rk);
+          qn = 0;
+        }
+        VectorAny(d, &cls[s0 / 8], S + s0, sS, a->cpl->bits + p * d * W + w, sJ, W, gk, rk, Q, &qn);
       }
     }
+    QueueFlush(Q, qn, planes, rk);
+    qn = 0;
   }
 }
 
-__attribute__((target("avx512f,vaes"))) static void SlotsAvx512(const SweepArgs *a, const Classes *cls, const int64_t *sites, int64_t n)
+__attribute__((target("avx512f,vaes"))) static void SlotsAvx512(const SweepArgs *a, const Classes *cls, Queue *Q, const int64_t *sites, int64_t n)
 {
   switch (a->lat->dim) {
-  case 2: SlotsD(a, 2, cls, sites, n); break;
-  case 3: SlotsD(a, 3, cls, sites, n); break;
-  default: SlotsD(a, 4, cls, sites, n); break;
+  case 2: SlotsD(a, 2, cls, Q, sites, n); break;
+  case 3: SlotsD(a, 3, cls, Q, sites, n); break;
+  default: SlotsD(a, 4, cls, Q, sites, n); break;
   }
 }
 #endif
@@ -276,6 +377,7 @@ struct SweepSlotTables {
   int       nclass, nslots;
   uint64_t *thresholds; /* [nslots][nclass] */
   void     *classes;    /* [nslots / 8] Classes for the AVX-512 kernel, or NULL */
+  void     *queue;      /* its queue of vectors the inline rounds left undecided */
 };
 
 static int force_portable; /* tests: take the portable path even where AVX-512 and VAES exist */
@@ -297,9 +399,15 @@ SweepSlotTables *SweepSlotTablesCreate(int dim, int nslots, const uint64_t *thre
 #if HAVE_SLOTS_AVX512
   if (!force_portable && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("vaes")) {
     Classes *cls = aligned_alloc(64, sizeof *cls * (size_t)(nslots / 8));
-    if (cls)
-      for (int g = 0; g < nslots / 8; g++) ClassesMake(thresholds + (int64_t)8 * g * t->nclass, t->nclass, &cls[g]);
-    t->classes = cls; /* NULL: the portable path */
+    Queue   *queue = aligned_alloc(64, sizeof *queue);
+    if (cls && queue) {
+      for (int g = 0; g < nslots / 8; g++) ClassesMake(thresholds + (int64_t)8 * g * t->nclass, t->nclass, (uint32_t)(8 * g), &cls[g]);
+      t->classes = cls;
+      t->queue   = queue;
+    } else { /* the portable path */
+      free(cls);
+      free(queue);
+    }
   }
 #endif
   return t;
@@ -309,6 +417,7 @@ void SweepSlotTablesDestroy(SweepSlotTables *t)
 {
   if (!t) return;
   free(t->classes);
+  free(t->queue);
   free(t->thresholds);
   free(t);
 }
@@ -317,7 +426,7 @@ void SweepBimodalSlots(const SweepArgs *a, const SweepSlotTables *t, const int64
 {
 #if HAVE_SLOTS_AVX512
   if (t->classes) {
-    SlotsAvx512(a, (const Classes *)t->classes, sites, n);
+    SlotsAvx512(a, (const Classes *)t->classes, (Queue *)t->queue, sites, n);
     return;
   }
 #endif
