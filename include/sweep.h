@@ -61,10 +61,16 @@ void             SweepBimodalSlots(const SweepArgs *a, const SweepSlotTables *t,
  * slot) even on CPUs with AVX-512 and VAES. */
 void SweepSlotsForcePortable(int on);
 
-/* The real-coupling kernel's polynomial exp on n values (n a multiple of 8, |x| <= 80), and the
- * relative width of its guard band (default 2^-24), for tests. */
+/* The real-coupling kernel's polynomial exp on n values (n a multiple of 8, |x| <= 80), and a
+ * relative guard band wider than the kernels' own (2^-24 in double, 2^-16 with the float exp; 0
+ * restores them), for tests. */
 void SweepRealExpPoly(const double *x, double *y, int n);
 void SweepRealGuardBand(double rel);
+/* For tests: the AVX-512 kernel's single-precision exp on n values (n a multiple of 16, |x| <= 80);
+ * 0 where this build or CPU has no AVX-512 kernel.  While SweepRealForcePortable is on, the
+ * real-coupling kernel takes its vector-extension path even on CPUs with AVX-512. */
+int  SweepRealExpPolyF(const float *x, float *y, int n);
+void SweepRealForcePortable(int on);
 
 /* Thresholds P_n for n = 0..2*dim unsatisfied bonds at inverse temperature beta. */
 void SweepBimodalThresholds(int dim, double beta, GlassyUpdate update, uint64_t *threshold);

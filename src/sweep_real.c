@@ -11,6 +11,12 @@
  *   q ~ p 2^32, whose relative error is below 2^-26 (tests/test_kernels.c checks the bound), a
  *   lane is settled when U + 1 lies outside q (1 -+ 2^-24); a lane inside that band (about one
  *   attempt in 10^7) is decided again with the reference's own arithmetic.
+ * On CPUs with AVX-512 (and GCC 11 or later) RealAvx512 below does the same with intrinsics and
+ * two changes that halve the work per lane: the sign of each coupling comes from the spin word as
+ * a mask register (one masked XOR, where the portable code shifts each bit into place), and the
+ * exp is a single-precision polynomial on 16 lanes at once.  The field and dE are still the
+ * reference's doubles; only x = -+beta dE is rounded to float, which costs up to 80 2^-24 =
+ * 2^-17.7 in x, so that kernel's band is 2^-16 wide (about one attempt in 10^5 decided again).
  * Floating-point contraction is allowed here: the field adds +-J in exactly the reference's order
  * (h + (J_up s_up + J_dn s_dn) per direction, the signs applied by XOR, so there is no product to
  * contract), which keeps it the same double even for couplings too large to sum exactly; and
@@ -54,10 +60,14 @@ INLINE vd ExpPoly(vd x)
   return p * (vd)scale;
 }
 
-/* Relative half-width of the band around the threshold where lanes are decided again with libm. */
-static double guard_band = 0x1p-24;
+/* Relative half-widths of the bands around the threshold where lanes are decided again with libm:
+ * each kernel's own, or a wider one that tests set. */
+enum { BAND_DOUBLE = -24, BAND_FLOAT = -16 };
+static double test_band = 0;
 
-void SweepRealGuardBand(double rel) { guard_band = rel; }
+void SweepRealGuardBand(double rel) { test_band = rel; }
+
+static double Band(int log2) { return test_band > ldexp(1, log2) ? test_band : ldexp(1, log2); }
 
 /* For tests: ExpPoly on n values with |x| <= 80, cloned like the kernel so that the tests measure
  * the version (with or without FMA) that the kernel runs. */
@@ -71,6 +81,22 @@ GLASSY_CLONES void SweepRealExpPoly(const double *x, double *y, int n)
   }
 }
 
+/* The fallback for lanes the fast arithmetic cannot settle, and the energy changes of the flips. */
+static uint64_t Settle(const SweepArgs *a, int w, const uint32_t U[64], const double dEs[64], uint64_t flip, uint64_t unsure)
+{
+  while (unsure) { /* the reference's own threshold */
+    const int b = __builtin_ctzll(unsure);
+    unsure &= unsure - 1;
+    if ((uint64_t)U[b] < RngThreshold(SweepAcceptance(a->update, a->beta, dEs[b]))) flip |= (uint64_t)1 << b;
+  }
+  if (a->dE)
+    for (uint64_t f = flip; f; f &= f - 1) {
+      const int b = __builtin_ctzll(f);
+      a->dE[64 * w + b] += (int64_t)(dEs[b] * GLASSY_FIX_ONE);
+    }
+  return flip;
+}
+
 /* One word's 64 lanes at site p: returns the lanes that flip.  d is a constant after inlining. */
 INLINE uint64_t DecideWord(const SweepArgs *a, const int d, int64_t p, int w, const uint32_t U[64])
 {
@@ -78,7 +104,8 @@ INLINE uint64_t DecideWord(const SweepArgs *a, const int d, int64_t p, int w, co
   const int       lanes = a->cpl->lanes;
   const int       metropolis = a->update == UPDATE_METROPOLIS;
   const vd        beta = Splat(metropolis ? -a->beta : a->beta), two32 = Splat(4294967296.0);
-  const vd        lo = Splat(1 - guard_band), hi = Splat(1 + guard_band), clamp = Splat(80.0);
+  const double    band = Band(BAND_DOUBLE);
+  const vd        lo = Splat(1 - band), hi = Splat(1 + band), clamp = Splat(80.0);
   const double   *Ju[GLASSY_MAX_DIM], *Jd[GLASSY_MAX_DIM];
   vu              su[GLASSY_MAX_DIM], sd[GLASSY_MAX_DIM], si = (vu){0} + *SweepWord(a, p, w);
   vu              flipv = {0}, unsurev = {0};
@@ -122,23 +149,150 @@ INLINE uint64_t DecideWord(const SweepArgs *a, const int d, int64_t p, int w, co
     flip |= flipv[i];
     unsure |= unsurev[i];
   }
-  while (unsure) { /* the reference's own threshold, for lanes the cheap exp cannot settle */
-    const int b = __builtin_ctzll(unsure);
-    unsure &= unsure - 1;
-    if ((uint64_t)U[b] < RngThreshold(SweepAcceptance(a->update, a->beta, dEs[b]))) flip |= (uint64_t)1 << b;
+  return Settle(a, w, U, dEs, flip, unsure);
+}
+
+#if GLASSY_X86_VAES
+#include <immintrin.h>
+#define HAVE_REAL_AVX512 1
+#define AVX512R __attribute__((target("avx512f"), always_inline)) static inline
+
+/* exp(x) in single precision for |x| <= 80: 2^n exp(r), |r| <= ln2/2, exp(r) from its Taylor
+ * series to r^6 (relative error below 2^-21, tests/test_kernels.c checks it). */
+AVX512R __m512 ExpPolyF(__m512 x)
+{
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(0x1.715476p0f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-0x1.05c610p-29f), _mm512_fnmadd_ps(n, _mm512_set1_ps(0x1.62e430p-1f), x)); /* x - n ln2, ln2 in two parts */
+  __m512       p = _mm512_set1_ps(1.0f / 720);
+  p              = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
+  p              = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
+  p              = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
+  p              = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+  p              = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  p              = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  return _mm512_scalef_ps(p, n);
+}
+
+/* A coupling vector with its sign flipped where the mask (spin -1) is set. */
+AVX512R __m512d Signed(__m512d J, __mmask8 m) { return _mm512_castsi512_pd(_mm512_mask_xor_epi64(_mm512_castpd_si512(J), m, _mm512_castpd_si512(J), _mm512_set1_epi64((long long)0x8000000000000000ull))); }
+
+/* DecideWord with 16 lanes per step: the field of lanes 16c .. 16c+15 in two double vectors,
+ * the exp and the comparisons in one float vector. */
+AVX512R uint64_t DecideWord16(const SweepArgs *a, const int d, int64_t p, int w, const uint32_t U[64])
+{
+  const Lattice *lat = a->lat;
+  const int      lanes = a->cpl->lanes, metropolis = a->update == UPDATE_METROPOLIS;
+  const double   band = Band(BAND_FLOAT);
+  const __m512d  beta = _mm512_set1_pd(metropolis ? -a->beta : a->beta), zero = _mm512_setzero_pd();
+  const __m512   lo = _mm512_set1_ps((float)(1 - band)), hi = _mm512_set1_ps((float)(1 + band)), two32 = _mm512_set1_ps(4294967296.0f);
+  const double  *Ju[GLASSY_MAX_DIM], *Jd[GLASSY_MAX_DIM];
+  uint64_t       su[GLASSY_MAX_DIM], sd[GLASSY_MAX_DIM], flip = 0, unsure = 0;
+  const uint64_t si = *SweepWord(a, p, w);
+  double         dEs[64];
+
+#pragma GCC unroll 4
+  for (int k = 0; k < d; k++) {
+    const int64_t up = p + lat->stride[k], dn = p - lat->stride[k];
+    Ju[k] = a->cpl->J + (p * d + k) * lanes + 64 * w;
+    Jd[k] = a->cpl->J + (dn * d + k) * lanes + 64 * w;
+    su[k] = *SweepWord(a, up, w);
+    sd[k] = *SweepWord(a, dn, w);
   }
-  if (a->dE)
-    for (uint64_t f = flip; f; f &= f - 1) {
-      const int b = __builtin_ctzll(f);
-      a->dE[64 * w + b] += (int64_t)(dEs[b] * GLASSY_FIX_ONE);
+#pragma GCC unroll 4
+  for (int c = 0; c < 4; c++) {
+    __m256  xh[2];
+    __mmask8 downhill[2];
+#pragma GCC unroll 2
+    for (int f = 0; f < 2; f++) {
+      const int off = 16 * c + 8 * f;
+      __m512d   h   = zero;
+#pragma GCC unroll 4
+      for (int k = 0; k < d; k++) /* the reference's order: h + (J_up s_up + J_dn s_dn) */
+        h = _mm512_add_pd(h, _mm512_add_pd(Signed(_mm512_loadu_pd(Ju[k] + off), (__mmask8)(su[k] >> off)), Signed(_mm512_loadu_pd(Jd[k] + off), (__mmask8)(sd[k] >> off))));
+      const __m512d dE = Signed(_mm512_add_pd(h, h), (__mmask8)(si >> off)); /* 2 s_i h */
+      _mm512_storeu_pd(dEs + off, dE);
+      downhill[f] = _mm512_cmp_pd_mask(dE, zero, _CMP_LE_OQ);
+      xh[f]       = _mm512_cvtpd_ps(_mm512_mul_pd(beta, dE));
     }
-  return flip;
+    __m512 x = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(xh[0])), _mm256_castps_pd(xh[1]), 1));
+    x        = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-80.0f)), _mm512_set1_ps(80.0f));
+    const __m512    e    = ExpPolyF(x);
+    const __m512    q    = metropolis ? _mm512_mul_ps(e, two32) : _mm512_div_ps(two32, _mm512_add_ps(_mm512_set1_ps(1.0f), e));
+    const __m512    u1   = _mm512_add_ps(_mm512_cvtepu32_ps(_mm512_loadu_si512(U + 16 * c)), _mm512_set1_ps(1.0f));
+    const __mmask16 sure = metropolis ? (__mmask16)(downhill[0] | (downhill[1] << 8)) : 0;
+    const __mmask16 acc  = sure | _mm512_cmp_ps_mask(u1, _mm512_mul_ps(q, lo), _CMP_LE_OQ);
+    const __mmask16 rej  = ~sure & _mm512_cmp_ps_mask(u1, _mm512_mul_ps(q, hi), _CMP_GT_OQ);
+    flip |= (uint64_t)acc << (16 * c);
+    unsure |= (uint64_t)(uint16_t)~(acc | rej) << (16 * c);
+  }
+  return Settle(a, w, U, dEs, flip, unsure);
+}
+
+__attribute__((target("avx512f"))) static void RealAvx512(const SweepArgs *a, const int64_t *sites, int64_t n)
+{
+  const int W = a->cpl->W;
+  uint32_t  U[4][64];
+  for (int64_t s0 = 0; s0 < n; s0 += 4) {
+    const int m = n - s0 < 4 ? (int)(n - s0) : 4;
+    uint32_t  g[4];
+    for (int i = 0; i < 4; i++) g[i] = (uint32_t)a->lat->global[sites[s0 + (i < m ? i : 0)]];
+    for (int w = 0; w < W; w++) {
+      RngUpdateLaneSites4(RngKeyMake(a->seed, (uint32_t)(a->first_sample + 64 * w)), g, a->sweep, a->slot, U);
+      for (int i = 0; i < m; i++) {
+        const int64_t p = sites[s0 + i];
+        uint64_t      flip;
+        switch (a->lat->dim) { /* a constant dimension lets the compiler unroll the bonds */
+        case 2: flip = DecideWord16(a, 2, p, w, U[i]); break;
+        case 3: flip = DecideWord16(a, 3, p, w, U[i]); break;
+        default: flip = DecideWord16(a, 4, p, w, U[i]); break;
+        }
+        *SweepWord(a, p, w) ^= flip;
+      }
+    }
+  }
+}
+
+__attribute__((target("avx512f"))) static void ExpPolyFAvx512(const float *x, float *y, int n)
+{
+  for (int i = 0; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, ExpPolyF(_mm512_loadu_ps(x + i)));
+}
+#endif
+
+static int force_portable; /* tests: the vector-extension kernel even where AVX-512 exists */
+
+void SweepRealForcePortable(int on) { force_portable = on; }
+
+static int UseAvx512(void)
+{
+#if HAVE_REAL_AVX512
+  return !force_portable && __builtin_cpu_supports("avx512f");
+#else
+  return 0;
+#endif
+}
+
+int SweepRealExpPolyF(const float *x, float *y, int n)
+{
+#if HAVE_REAL_AVX512
+  if (__builtin_cpu_supports("avx512f")) {
+    ExpPolyFAvx512(x, y, n);
+    return 1;
+  }
+#endif
+  (void)x, (void)y, (void)n;
+  return 0;
 }
 
 GLASSY_CLONES void SweepRealMultispin(const SweepArgs *a, const int64_t *sites, int64_t n)
 {
   const int W = a->cpl->W;
   uint32_t  U[4][64];
+#if HAVE_REAL_AVX512
+  if (UseAvx512()) {
+    RealAvx512(a, sites, n);
+    return;
+  }
+#endif
 
   for (int64_t s0 = 0; s0 < n; s0 += 4) { /* the uniforms of four sites are drawn together */
     const int m = n - s0 < 4 ? (int)(n - s0) : 4;
