@@ -16,6 +16,8 @@ typedef struct {
   PetscBool bimodal;   /* every J is +1 or -1: the bit representation is used */
   uint64_t *bits;      /* bimodal: [npadded][dim][W], bit set = antiferromagnetic bond (J = -1) */
   double   *J;         /* otherwise: [npadded][dim][lanes], quantised to 2^-32 */
+  float    *Jf;        /* and J rounded to single precision, for the fast real-coupling kernel */
+  double    field_bound; /* real couplings: max over owned sites and lanes of sum_k |J_up| + |J_dn| */
   int64_t   nbonds_file; /* bonds read from a file (0 when generated) */
   uint64_t  file_checksum; /* hash of the loaded couplings (0 when generated) */
 } Couplings;

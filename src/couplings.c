@@ -74,6 +74,19 @@ PetscErrorCode CouplingsCreate(const GlassyOptions *opt, const Lattice *lat, Cou
     }
     PetscCall(PetscFree(Jg));
   }
+  if (!c->bimodal) { /* the single-precision copy, and the bound on a local field that its error analysis needs */
+    const int64_t n = lat->npadded * d * c->lanes;
+    PetscCall(PetscMalloc1(n, &c->Jf));
+    for (int64_t i = 0; i < n; i++) c->Jf[i] = (float)c->J[i];
+    for (int64_t i = 0; i < lat->nlocal; i++) {
+      const int64_t p = lat->owned[i];
+      for (int l = 0; l < c->lanes; l++) {
+        double f = 0;
+        for (int k = 0; k < d; k++) f += fabs(c->J[(p * d + k) * c->lanes + l]) + fabs(c->J[((p - lat->stride[k]) * d + k) * c->lanes + l]);
+        c->field_bound = PetscMax(c->field_bound, f);
+      }
+    }
+  }
   /* Exact fixed-point energies need sum |J| < 2^30 for every sample. */
   {
     double *sum, worst = 0;
@@ -98,6 +111,7 @@ PetscErrorCode CouplingsDestroy(Couplings **c)
   if (!*c) PetscFunctionReturn(0);
   PetscCall(PetscFree((*c)->bits));
   PetscCall(PetscFree((*c)->J));
+  PetscCall(PetscFree((*c)->Jf));
   PetscCall(PetscFree(*c));
   PetscFunctionReturn(0);
 }

@@ -11,12 +11,13 @@
  *   q ~ p 2^32, whose relative error is below 2^-26 (tests/test_kernels.c checks the bound), a
  *   lane is settled when U + 1 lies outside q (1 -+ 2^-24); a lane inside that band (about one
  *   attempt in 10^7) is decided again with the reference's own arithmetic.
- * On CPUs with AVX-512 (and GCC 11 or later) RealAvx512 below does the same with intrinsics and
- * two changes that halve the work per lane: the sign of each coupling comes from the spin word as
- * a mask register (one masked XOR, where the portable code shifts each bit into place), and the
- * exp is a single-precision polynomial on 16 lanes at once.  The field and dE are still the
- * reference's doubles; only x = -+beta dE is rounded to float, which costs up to 80 2^-24 =
- * 2^-17.7 in x, so that kernel's band is 2^-16 wide (about one attempt in 10^5 decided again).
+ * On CPUs with AVX-512 (and GCC 11 or later) RealAvx512 below decides 16 lanes per step in
+ * single precision: the field from a float copy of the couplings, whose signs come from the spin
+ * words as mask registers, then x = -+beta dE and its exp.  BandFloat bounds the error of that
+ * arithmetic from the couplings' largest local field, and the lanes inside the band (about one
+ * attempt in 10^4 on W2) are decided with the reference's own double dE and libm.  So this kernel
+ * too makes the reference's decisions, and its speed does not depend on how close the float field
+ * is to the double one.
  * Floating-point contraction is allowed here: the field adds +-J in exactly the reference's order
  * (h + (J_up s_up + J_dn s_dn) per direction, the signs applied by XOR, so there is no product to
  * contract), which keeps it the same double even for couplings too large to sum exactly; and
@@ -173,59 +174,82 @@ AVX512R __m512 ExpPolyF(__m512 x)
   return _mm512_scalef_ps(p, n);
 }
 
-/* A coupling vector with its sign flipped where the mask (spin -1) is set. */
-AVX512R __m512d Signed(__m512d J, __mmask8 m) { return _mm512_castsi512_pd(_mm512_mask_xor_epi64(_mm512_castpd_si512(J), m, _mm512_castpd_si512(J), _mm512_set1_epi64((long long)0x8000000000000000ull))); }
+/* The reference's dE of lane b (the same doubles in the same order), for the lanes the float
+ * arithmetic leaves unsure and for the energies of tracked runs. */
+static double ExactDE(const SweepArgs *a, int d, int64_t p, int w, int b)
+{
+  const Lattice *lat = a->lat;
+  const int      lanes = a->cpl->lanes, l = 64 * w + b;
+  const double  *J = a->cpl->J;
+  double         h = 0;
+  for (int k = 0; k < d; k++) {
+    const int64_t up = p + lat->stride[k], dn = p - lat->stride[k];
+    const double  su = ((*SweepWord(a, up, w) >> b) & 1u) ? -1.0 : 1.0, sd = ((*SweepWord(a, dn, w) >> b) & 1u) ? -1.0 : 1.0;
+    h += J[(p * d + k) * lanes + l] * su + J[(dn * d + k) * lanes + l] * sd;
+  }
+  return 2.0 * (((*SweepWord(a, p, w) >> b) & 1u) ? -1.0 : 1.0) * h;
+}
 
-/* DecideWord with 16 lanes per step: the field of lanes 16c .. 16c+15 in two double vectors,
- * the exp and the comparisons in one float vector. */
-AVX512R uint64_t DecideWord16(const SweepArgs *a, const int d, int64_t p, int w, const uint32_t U[64])
+/* A vector of 16 couplings with its sign flipped where the mask (spin -1) is set. */
+AVX512R __m512 Signed(__m512 J, __mmask16 m) { return _mm512_castsi512_ps(_mm512_mask_xor_epi32(_mm512_castps_si512(J), m, _mm512_castps_si512(J), _mm512_set1_epi32((int)0x80000000u))); }
+
+/* The relative half-width of the float kernel's band at inverse temperature beta, from the errors
+ * (u = 2^-24, F = the couplings' field bound): rounding J to float and summing 2d <= 8 terms puts
+ * the field within 10 u F of the reference's, so x = -+beta dE within 20 u beta F + 2 u |x|
+ * (|x| <= 80 after clamping); the exp adds 2^-21 = 8 u (tested), the products, U + 1 and its
+ * conversion 6 u.  The band is twice their sum. */
+static double BandFloat(double beta, double F) { return 2 * 0x1p-24 * (20 * beta * F + 160 + 8 + 6); }
+
+/* One word's 64 lanes, 16 per step: the field in single precision from the float couplings, the
+ * exp in single precision, and the lanes inside the band (or all flips, when the energy is
+ * tracked) given the reference's double dE. */
+AVX512R uint64_t DecideWordF(const SweepArgs *a, const int d, int64_t p, int w, const uint32_t U[64])
 {
   const Lattice *lat = a->lat;
   const int      lanes = a->cpl->lanes, metropolis = a->update == UPDATE_METROPOLIS;
-  const double   band = Band(BAND_FLOAT);
-  const __m512d  beta = _mm512_set1_pd(metropolis ? -a->beta : a->beta), zero = _mm512_setzero_pd();
-  const __m512   lo = _mm512_set1_ps((float)(1 - band)), hi = _mm512_set1_ps((float)(1 + band)), two32 = _mm512_set1_ps(4294967296.0f);
-  const double  *Ju[GLASSY_MAX_DIM], *Jd[GLASSY_MAX_DIM];
+  const double   band = PetscMax(Band(BAND_FLOAT), BandFloat(a->beta, a->cpl->field_bound));
+  const __m512   beta = _mm512_set1_ps((float)(metropolis ? -a->beta : a->beta)), two32 = _mm512_set1_ps(4294967296.0f), one = _mm512_set1_ps(1.0f);
+  const __m512   lo = _mm512_set1_ps((float)(1 - band)), hi = _mm512_set1_ps((float)(1 + band));
+  const float   *Ju[GLASSY_MAX_DIM], *Jd[GLASSY_MAX_DIM];
   uint64_t       su[GLASSY_MAX_DIM], sd[GLASSY_MAX_DIM], flip = 0, unsure = 0;
   const uint64_t si = *SweepWord(a, p, w);
-  double         dEs[64];
 
 #pragma GCC unroll 4
   for (int k = 0; k < d; k++) {
     const int64_t up = p + lat->stride[k], dn = p - lat->stride[k];
-    Ju[k] = a->cpl->J + (p * d + k) * lanes + 64 * w;
-    Jd[k] = a->cpl->J + (dn * d + k) * lanes + 64 * w;
+    Ju[k] = a->cpl->Jf + (p * d + k) * lanes + 64 * w;
+    Jd[k] = a->cpl->Jf + (dn * d + k) * lanes + 64 * w;
     su[k] = *SweepWord(a, up, w);
     sd[k] = *SweepWord(a, dn, w);
   }
 #pragma GCC unroll 4
   for (int c = 0; c < 4; c++) {
-    __m256  xh[2];
-    __mmask8 downhill[2];
-#pragma GCC unroll 2
-    for (int f = 0; f < 2; f++) {
-      const int off = 16 * c + 8 * f;
-      __m512d   h   = zero;
+    const int off = 16 * c;
+    __m512    h   = _mm512_setzero_ps();
 #pragma GCC unroll 4
-      for (int k = 0; k < d; k++) /* the reference's order: h + (J_up s_up + J_dn s_dn) */
-        h = _mm512_add_pd(h, _mm512_add_pd(Signed(_mm512_loadu_pd(Ju[k] + off), (__mmask8)(su[k] >> off)), Signed(_mm512_loadu_pd(Jd[k] + off), (__mmask8)(sd[k] >> off))));
-      const __m512d dE = Signed(_mm512_add_pd(h, h), (__mmask8)(si >> off)); /* 2 s_i h */
-      _mm512_storeu_pd(dEs + off, dE);
-      downhill[f] = _mm512_cmp_pd_mask(dE, zero, _CMP_LE_OQ);
-      xh[f]       = _mm512_cvtpd_ps(_mm512_mul_pd(beta, dE));
-    }
-    __m512 x = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(xh[0])), _mm256_castps_pd(xh[1]), 1));
+    for (int k = 0; k < d; k++) h = _mm512_add_ps(h, _mm512_add_ps(Signed(_mm512_loadu_ps(Ju[k] + off), (__mmask16)(su[k] >> off)), Signed(_mm512_loadu_ps(Jd[k] + off), (__mmask16)(sd[k] >> off))));
+    __m512 x = _mm512_mul_ps(beta, Signed(_mm512_add_ps(h, h), (__mmask16)(si >> off))); /* -+beta 2 s_i h */
     x        = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-80.0f)), _mm512_set1_ps(80.0f));
-    const __m512    e    = ExpPolyF(x);
-    const __m512    q    = metropolis ? _mm512_mul_ps(e, two32) : _mm512_div_ps(two32, _mm512_add_ps(_mm512_set1_ps(1.0f), e));
-    const __m512    u1   = _mm512_add_ps(_mm512_cvtepu32_ps(_mm512_loadu_si512(U + 16 * c)), _mm512_set1_ps(1.0f));
-    const __mmask16 sure = metropolis ? (__mmask16)(downhill[0] | (downhill[1] << 8)) : 0;
-    const __mmask16 acc  = sure | _mm512_cmp_ps_mask(u1, _mm512_mul_ps(q, lo), _CMP_LE_OQ);
-    const __mmask16 rej  = ~sure & _mm512_cmp_ps_mask(u1, _mm512_mul_ps(q, hi), _CMP_GT_OQ);
-    flip |= (uint64_t)acc << (16 * c);
-    unsure |= (uint64_t)(uint16_t)~(acc | rej) << (16 * c);
+    const __m512    e   = ExpPolyF(x);
+    const __m512    q   = metropolis ? _mm512_mul_ps(e, two32) : _mm512_div_ps(two32, _mm512_add_ps(one, e));
+    const __m512    u1  = _mm512_add_ps(_mm512_cvtepu32_ps(_mm512_loadu_si512(U + off)), one);
+    const __mmask16 acc = _mm512_cmp_ps_mask(u1, _mm512_mul_ps(q, lo), _CMP_LE_OQ), rej = _mm512_cmp_ps_mask(u1, _mm512_mul_ps(q, hi), _CMP_GT_OQ);
+    flip |= (uint64_t)acc << off;
+    unsure |= (uint64_t)(uint16_t)~(acc | rej) << off;
   }
-  return Settle(a, w, U, dEs, flip, unsure);
+  /* Metropolis accepts every lane with dE <= 0 (q >= 2^32 there), so no lane is accepted or
+   * rejected on the sign of an approximate dE. */
+  while (unsure) {
+    const int b = __builtin_ctzll(unsure);
+    unsure &= unsure - 1;
+    if ((uint64_t)U[b] < RngThreshold(SweepAcceptance(a->update, a->beta, ExactDE(a, d, p, w, b)))) flip |= (uint64_t)1 << b;
+  }
+  if (a->dE)
+    for (uint64_t f = flip; f; f &= f - 1) {
+      const int b = __builtin_ctzll(f);
+      a->dE[64 * w + b] += (int64_t)(ExactDE(a, d, p, w, b) * GLASSY_FIX_ONE);
+    }
+  return flip;
 }
 
 __attribute__((target("avx512f"))) static void RealAvx512(const SweepArgs *a, const int64_t *sites, int64_t n)
@@ -242,9 +266,9 @@ __attribute__((target("avx512f"))) static void RealAvx512(const SweepArgs *a, co
         const int64_t p = sites[s0 + i];
         uint64_t      flip;
         switch (a->lat->dim) { /* a constant dimension lets the compiler unroll the bonds */
-        case 2: flip = DecideWord16(a, 2, p, w, U[i]); break;
-        case 3: flip = DecideWord16(a, 3, p, w, U[i]); break;
-        default: flip = DecideWord16(a, 4, p, w, U[i]); break;
+        case 2: flip = DecideWordF(a, 2, p, w, U[i]); break;
+        case 3: flip = DecideWordF(a, 3, p, w, U[i]); break;
+        default: flip = DecideWordF(a, 4, p, w, U[i]); break;
         }
         *SweepWord(a, p, w) ^= flip;
       }
