@@ -220,12 +220,17 @@ __attribute__((target("vaes,avx512f"), always_inline)) static inline void ArsVae
 {
   const __m512i weyl = _mm512_broadcast_i32x4(_mm_set_epi64x((long long)ARS_WEYL_HI, (long long)ARS_WEYL_LO));
   __m512i       k    = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)key));
+  /* Unrolled, so that the blocks stay in registers (n <= 16 is a constant after inlining). */
+#pragma GCC unroll 16
   for (int q = 0; q < n; q++) v[q] = _mm512_xor_si512(v[q], k);
+#pragma GCC unroll 6
   for (int r = 1; r < 7; r++) {
     k = _mm512_add_epi64(k, weyl);
+#pragma GCC unroll 16
     for (int q = 0; q < n; q++) v[q] = _mm512_aesenc_epi128(v[q], k);
   }
   k = _mm512_add_epi64(k, weyl);
+#pragma GCC unroll 16
   for (int q = 0; q < n; q++) v[q] = _mm512_aesenclast_epi128(v[q], k);
 }
 
