@@ -205,6 +205,40 @@ PetscErrorCode SimulationSweep(Simulation *sim)
   PetscFunctionReturn(0);
 }
 
+#if GLASSY_X86_VAES
+#include <immintrin.h>
+#define HAVE_REAL_ENERGIES_AVX512 1
+enum { GLASSY_MAX_SLOTS_FAST = 1024 }; /* slots of the fast path (its per-site buffer) */
+/* The real-coupling energies of CountEnergies for site p, word w, every slot: E += -J where the
+ * spins agree, +J where they differ, as -Jsum + 2 J over the differing bonds, eight lanes per
+ * masked addition (the mask is a byte of the differing-bonds word).  Same integers as the portable
+ * loop: J is a multiple of 2^-32, so J 2^32 converts exactly. */
+__attribute__((target("avx512f,avx512dq"))) static void RealEnergiesAvx512(const Simulation *sim, int64_t p, int w, int64_t *buf)
+{
+  const Lattice  *lat = sim->lat;
+  const int       d = lat->dim, lanes = sim->lanes, ns = sim->nslots;
+  const int64_t   ps = (int64_t)sim->W * sim->slot_stride;
+  const uint64_t *S = sim->spins + SimulationSpinIndex(sim, 0, p, w);
+  uint64_t        x[GLASSY_MAX_DIM][GLASSY_MAX_SLOTS_FAST];
+  for (int k = 0; k < d; k++)
+    for (int s = 0; s < ns; s++) x[k][s] = S[s] ^ S[s + lat->stride[k] * ps];
+  for (int c = 0; c < 8; c++) {
+    __m512i J2[GLASSY_MAX_DIM], Jsum = _mm512_setzero_si512();
+    for (int k = 0; k < d; k++) {
+      const __m512i J = _mm512_cvttpd_epi64(_mm512_mul_pd(_mm512_loadu_pd(sim->cpl->J + (p * d + k) * lanes + 64 * w + 8 * c), _mm512_set1_pd(GLASSY_FIX_ONE)));
+      Jsum            = _mm512_add_epi64(Jsum, J);
+      J2[k]           = _mm512_add_epi64(J, J);
+    }
+    for (int s = 0; s < ns; s++) {
+      int64_t *E = buf + (int64_t)s * lanes + 64 * w + 8 * c;
+      __m512i  e = _mm512_sub_epi64(_mm512_loadu_si512(E), Jsum);
+      for (int k = 0; k < d; k++) e = _mm512_mask_add_epi64(e, _load_mask8((__mmask8 *)&x[k][s] + c), e, J2[k]); /* byte c of the little-endian word */
+      _mm512_storeu_si512(E, e);
+    }
+  }
+}
+#endif
+
 /* This rank's counts: buf[s lanes + l] the unsatisfied bonds (bimodal) or the energy in fixed point
  * (real couplings) of slot s, lane l; buf[ns + s lanes + l] its down spins.  The slots of a site
  * are contiguous, so eight slots are counted at once (VSum8); loads past the last slot read
@@ -215,6 +249,9 @@ GLASSY_CLONES static void CountEnergies(const Simulation *sim, int64_t *buf, VSu
   const int      d = lat->dim, W = sim->W, lanes = sim->lanes, G = (sim->nslots + 7) / 8;
   const int64_t  ns = (int64_t)sim->nslots * lanes, ps = (int64_t)W * sim->slot_stride;
   const int      bimodal = sim->cpl->bimodal;
+#if HAVE_REAL_ENERGIES_AVX512
+  const int fast_real = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+#endif
 
   for (int i = 0; i < G * W; i++) {
     VSum8Zero(&up[i]);
@@ -230,6 +267,12 @@ GLASSY_CLONES static void CountEnergies(const Simulation *sim, int64_t *buf, VSu
         if (bimodal)
           for (int k = 0; k < d; k++) VSum8Add(&un[g * W + w], x ^ VWordLoad(S + 8 * g + lat->stride[k] * ps) ^ sim->cpl->bits[(p * d + k) * W + w]);
       }
+#if HAVE_REAL_ENERGIES_AVX512
+      if (!bimodal && fast_real && sim->nslots <= GLASSY_MAX_SLOTS_FAST) {
+        RealEnergiesAvx512(sim, p, w, buf);
+        continue;
+      }
+#endif
       if (!bimodal) /* E += J s_i s_j per lane: +J where the spins differ (-1 bits), -J where equal */
         for (int k = 0; k < d; k++) {
           const double *J = sim->cpl->J + (p * d + k) * lanes + 64 * w;
