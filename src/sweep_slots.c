@@ -45,6 +45,7 @@ typedef struct {
   __m512i ctr[2];                                 /* counter words 2 and 3 of the vector's round-0 ARS blocks (see Vector) */
   int     alo, rlo, nr;                           /* classes >= alo may always flip; rlo .. rlo+nr-1 may be random */
   int     suffix;                                 /* every element: exactly the classes >= alo always flip */
+  int     lz;                                     /* leading threshold bits that are zero in every random class and element */
 } Classes;
 
 static void ClassesMake(const uint64_t *thresholds, int nclass, uint32_t slot0, Classes *c)
@@ -86,6 +87,17 @@ static void ClassesMake(const uint64_t *thresholds, int nclass, uint32_t slot0, 
       }
       memcpy(&c->pbit[j][n], b, sizeof b);
     }
+  c->lz = 0;
+  while (c->lz < 32) {
+    int any = 0;
+    for (int n = c->rlo; n < c->rlo + c->nr; n++)
+      for (int e = 0; e < 8; e++) {
+        const uint64_t P = thresholds[e * nclass + n];
+        any |= P > 0 && P < always && ((P >> (31 - c->lz)) & 1);
+      }
+    if (any) break;
+    c->lz++;
+  }
   /* ctr[0] holds slots 0, 2, 4, 6 of the vector and ctr[1] slots 1, 3, 5, 7, so that unpacking
    * the two blocks' 64-bit halves gives the words in slot order. */
   for (int o = 0; o < 2; o++) {
@@ -190,7 +202,7 @@ typedef struct {
   __m512i        und, cnt[4];
   uint64_t      *S;    /* its words */
   const Classes *c;
-  __m512i        b0[2]; /* its round-0 ARS inputs (counter xor the first round key) */
+  uint32_t       g;     /* its site's global index (its ARS counters' word 0) */
 } Pending;
 
 typedef struct {
@@ -208,7 +220,7 @@ AVX512 __m512i PbitAny(const Classes *c, const __m512i cnt[4], int planes, int j
 
 /* Work through the queued vectors round by round from INLINE_ROUNDS on, GROUP vectors' blocks
  * at a time; the lanes still undecided after the last round are rejected (U's 32 bits equal P's). */
-__attribute__((noinline, target("avx512f,vaes"))) static void QueueFlush(Queue *Q, int n, int planes, const __m512i rk[8])
+__attribute__((noinline, target("avx512f,vaes"))) static void QueueFlush(Queue *Q, int n, int planes, uint32_t sweep, const __m512i rk[8])
 {
   int      idx[QUEUE_MAX];
   Pending *pad = &Q->q[QUEUE_MAX];
@@ -216,7 +228,7 @@ __attribute__((noinline, target("avx512f,vaes"))) static void QueueFlush(Queue *
   pad->S       = Q->scratch;
   pad->c       = Q->q[0].c;
   for (int k = 0; k < 4; k++) pad->cnt[k] = _mm512_setzero_si512();
-  pad->b0[0] = pad->b0[1] = _mm512_setzero_si512();
+  pad->g       = 0;
   for (int i = 0; i < n; i++) idx[i] = i;
   for (int r = INLINE_ROUNDS; r < ROUNDS && n > 0; r++) {
     const __m512i rnd = Round(_mm512_setzero_si512(), r);
@@ -227,8 +239,9 @@ __attribute__((noinline, target("avx512f,vaes"))) static void QueueFlush(Queue *
 #pragma GCC unroll 8
       for (int h = 0; h < GROUP; h++) {
         v[h]    = i0 + h < n ? &Q->q[idx[i0 + h]] : pad;
-        b[h][0] = _mm512_xor_si512(v[h]->b0[0], rnd);
-        b[h][1] = _mm512_xor_si512(v[h]->b0[1], rnd);
+        const __m512i gk = _mm512_xor_si512(_mm512_broadcast_i32x4(_mm_setr_epi32((int)v[h]->g, (int)sweep, 0, 0)), rk[0]);
+        b[h][0] = _mm512_xor_si512(_mm512_xor_si512(gk, v[h]->c->ctr[0]), rnd);
+        b[h][1] = _mm512_xor_si512(_mm512_xor_si512(gk, v[h]->c->ctr[1]), rnd);
       }
 #pragma GCC unroll 6
       for (int q = 1; q < 7; q++)
@@ -296,8 +309,12 @@ AVX512 void Vector(const int d, const Classes *c, const int NR, const int RLO, u
 #pragma GCC unroll 8
     for (int r = 0; r < INLINE_ROUNDS; r++) {
       const __m512i w0 = _mm512_aesenclast_epi128(b[r][0], rk[7]), w1 = _mm512_aesenclast_epi128(b[r][1], rk[7]);
-      Decide(&accept, &und, _mm512_unpacklo_epi64(w0, w1), Pbit(c, cnt, planes, 2 * r, NR, RLO));
-      Decide(&accept, &und, _mm512_unpackhi_epi64(w0, w1), Pbit(c, cnt, planes, 2 * r + 1, NR, RLO));
+      const __m512i rlo_ = _mm512_unpacklo_epi64(w0, w1), rhi_ = _mm512_unpackhi_epi64(w0, w1);
+      /* Bits where every threshold bit is 0 only reject: und & ~r. */
+      if (2 * r < c->lz) und = _mm512_andnot_si512(rlo_, und);
+      else Decide(&accept, &und, rlo_, Pbit(c, cnt, planes, 2 * r, NR, RLO));
+      if (2 * r + 1 < c->lz) und = _mm512_andnot_si512(rhi_, und);
+      else Decide(&accept, &und, rhi_, Pbit(c, cnt, planes, 2 * r + 1, NR, RLO));
     }
     /* Queued if still undecided: written always and kept or not, which is cheaper than a
      * mispredicted branch. */
@@ -306,8 +323,7 @@ AVX512 void Vector(const int d, const Classes *c, const int NR, const int RLO, u
     for (int k = 0; k < planes; k++) v->cnt[k] = cnt[k];
     v->S     = S;
     v->c     = c;
-    v->b0[0] = b0[0];
-    v->b0[1] = b0[1];
+    v->g     = (uint32_t)_mm_cvtsi128_si32(_mm512_castsi512_si128(_mm512_xor_si512(gk, rk[0])));
     *qn += _mm512_test_epi64_mask(und, ONES) != 0;
   }
   _mm512_storeu_si512(S, _mm512_xor_si512(spin, accept));
@@ -352,13 +368,13 @@ AVX512 void SlotsD(const SweepArgs *a, const int d, const Classes *cls, Queue *Q
       const __m512i gk = _mm512_xor_si512(_mm512_broadcast_i32x4(_mm_setr_epi32((int)lat->global[p], (int)a->sweep, 0, 0)), rk[0]);
       for (int s0 = 0; s0 < nslots; s0 += 8) {
         if (qn == QUEUE_MAX) {
-          QueueFlush(Q, qn, planes, rk);
+          QueueFlush(Q, qn, planes, a->sweep, rk);
           qn = 0;
         }
         VectorAny(d, &cls[s0 / 8], S + s0, sS, a->cpl->bits + p * d * W + w, sJ, W, gk, rk, Q, &qn);
       }
     }
-    QueueFlush(Q, qn, planes, rk);
+    QueueFlush(Q, qn, planes, a->sweep, rk);
     qn = 0;
   }
 }
