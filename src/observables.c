@@ -22,7 +22,8 @@ const char *const ObservableDescriptions[NOBS] = {
 
 /* Counts per lane for the replica pair (a, b) at temperatures t0 .. t0+ne-1 (ne <= 8), eight
  * temperatures at once (their slots are contiguous): [0] differing sites, [1] differing bonds,
- * [2 + mu*L + c] differing sites in plane x_mu = c, into count + (t * npairs + pr) * pair_block.
+ * [2 + mu*L + c] differing sites in plane x_mu = c, into count + (t * npairs + pr) * pair_block;
+ * sum[] has nc + 1 counters, the last for the bonds' carries.
  * Local to this rank.  Vector elements past ne read other words (the spin array has room for
  * them) and are dropped. */
 GLASSY_CLONES static void PairCounts(const Simulation *sim, int a, int b, int pr, int t0, int ne, VSum8 *sum, int64_t *count)
@@ -32,7 +33,7 @@ GLASSY_CLONES static void PairCounts(const Simulation *sim, int a, int b, int pr
   const int64_t  ps = (int64_t)W * sim->slot_stride, pair_block = (int64_t)nc * lanes;
   for (int w = 0; w < W; w++) {
     int xl[GLASSY_MAX_DIM] = {0}; /* local coordinates of owned[i], dimension 0 fastest */
-    for (int c = 0; c < nc; c++) VSum8Zero(&sum[c]);
+    for (int c = 0; c <= nc; c++) VSum8Zero(&sum[c]);
     for (int64_t i = 0; i < lat->nlocal; i++) {
       const int64_t   p = lat->owned[i];
       const uint64_t *A = sim->spins + SimulationSpinIndex(sim, a * nT + t0, p, w), *B = sim->spins + SimulationSpinIndex(sim, b * nT + t0, p, w);
@@ -46,18 +47,32 @@ GLASSY_CLONES static void PairCounts(const Simulation *sim, int a, int b, int pr
         __builtin_prefetch(B + ahead);
       }
       const VWord     x = VWordLoad(A) ^ VWordLoad(B);
+      VWord           u[GLASSY_MAX_DIM], bsum, carry;
       VSum8Add(&sum[0], x);
       for (int k = 0; k < d; k++) {
         const int64_t q = lat->stride[k] * ps;
-        VSum8Add(&sum[1], x ^ VWordLoad(A + q) ^ VWordLoad(B + q));
+        u[k]            = x ^ VWordLoad(A + q) ^ VWordLoad(B + q);
         VSum8Add(&sum[2 + k * L + lat->offset[k] + xl[k]], x);
       }
+      /* The differing bonds: the first three summed by a carry-save adder into sum[1] (weight 1)
+       * and sum[nc] (weight 2), so that each counter takes one word per site. */
+      if (d == 2) {
+        bsum  = u[0] ^ u[1];
+        carry = u[0] & u[1];
+      } else VCount8CSA(&carry, &bsum, u[0], u[1], u[2]);
+      VSum8Add(&sum[1], bsum);
+      VSum8Add(&sum[nc], carry);
+      for (int k = 3; k < d; k++) VSum8Add(&sum[1], u[k]);
       for (int k = 0; k < d && ++xl[k] == lat->nloc[k]; k++) xl[k] = 0;
     }
     for (int c = 0; c < nc; c++) {
       int64_t *out[8];
       for (int e = 0; e < ne; e++) out[e] = count + ((int64_t)(t0 + e) * sim->npairs + pr) * pair_block + (int64_t)c * lanes + 64 * w;
       VSum8Extract(&sum[c], ne, out);
+      if (c == 1) { /* the weight-2 bond counts: twice */
+        VSum8Extract(&sum[nc], ne, out);
+        VSum8Extract(&sum[nc], ne, out);
+      }
     }
   }
 }
@@ -96,7 +111,7 @@ PetscErrorCode ObservablesMeasure(Simulation *sim, PetscBool production)
   if (sim->npairs > 0) {
     const int64_t pair_block = (int64_t)nc * lanes;
     PetscCall(PetscCalloc1((int64_t)nT * sim->npairs * pair_block, &count));
-    PetscCall(PetscMalloc1(nc, &sums));
+    PetscCall(PetscMalloc1(nc + 1, &sums)); /* [nc]: the weight-2 bond counts */
     for (int t0 = 0; t0 < nT; t0 += 8) {
       int pr = 0;
       for (int a = 0; a < R; a++)

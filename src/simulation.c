@@ -243,7 +243,7 @@ __attribute__((target("avx512f,avx512dq"))) static void RealEnergiesAvx512(const
  * (real couplings) of slot s, lane l; buf[ns + s lanes + l] its down spins.  The slots of a site
  * are contiguous, so eight slots are counted at once (VSum8); loads past the last slot read
  * other words (the spin array has room for them), whose counts are dropped. */
-GLASSY_CLONES static void CountEnergies(const Simulation *sim, int64_t *buf, VSum8 *up, VSum8 *un)
+GLASSY_CLONES static void CountEnergies(const Simulation *sim, int64_t *buf, VSum8 *up, VSum8 *un, VSum8 *un2)
 {
   const Lattice *lat = sim->lat;
   const int      d = lat->dim, W = sim->W, lanes = sim->lanes, G = (sim->nslots + 7) / 8;
@@ -256,24 +256,42 @@ GLASSY_CLONES static void CountEnergies(const Simulation *sim, int64_t *buf, VSu
   for (int i = 0; i < G * W; i++) {
     VSum8Zero(&up[i]);
     VSum8Zero(&un[i]);
+    VSum8Zero(&un2[i]);
   }
-  for (int64_t i = 0; i < lat->nlocal; i++) {
-    const int64_t p = lat->owned[i];
-    for (int w = 0; w < W; w++) {
-      const uint64_t *S = sim->spins + SimulationSpinIndex(sim, 0, p, w);
-      for (int g = 0; g < G; g++) {
-        const VWord x = VWordLoad(S + 8 * g);
-        VSum8Add(&up[g * W + w], x);
-        if (bimodal)
-          for (int k = 0; k < d; k++) VSum8Add(&un[g * W + w], x ^ VWordLoad(S + 8 * g + lat->stride[k] * ps) ^ sim->cpl->bits[(p * d + k) * W + w]);
+  if (bimodal)
+    for (int64_t i = 0; i < lat->nlocal; i++) {
+      const int64_t p = lat->owned[i];
+      for (int w = 0; w < W; w++) {
+        const uint64_t *S = sim->spins + SimulationSpinIndex(sim, 0, p, w);
+        for (int g = 0; g < G; g++) {
+          /* The unsatisfied bonds: the first three summed by a carry-save adder into un (weight
+           * 1) and un2 (weight 2), so that each counter takes one word per site. */
+          const VWord x = VWordLoad(S + 8 * g);
+          VWord       u[GLASSY_MAX_DIM], sum, carry;
+          VSum8Add(&up[g * W + w], x);
+          for (int k = 0; k < d; k++) u[k] = x ^ VWordLoad(S + 8 * g + lat->stride[k] * ps) ^ sim->cpl->bits[(p * d + k) * W + w];
+          if (d == 2) {
+            sum   = u[0] ^ u[1];
+            carry = u[0] & u[1];
+          } else VCount8CSA(&carry, &sum, u[0], u[1], u[2]);
+          VSum8Add(&un[g * W + w], sum);
+          VSum8Add(&un2[g * W + w], carry);
+          for (int k = 3; k < d; k++) VSum8Add(&un[g * W + w], u[k]);
+        }
       }
+    }
+  if (!bimodal) /* E += J s_i s_j per lane: +J where the spins differ (-1 bits), -J where equal */
+    for (int64_t i = 0; i < lat->nlocal; i++) {
+      const int64_t p = lat->owned[i];
+      for (int w = 0; w < W; w++) {
+        const uint64_t *S = sim->spins + SimulationSpinIndex(sim, 0, p, w);
+        for (int g = 0; g < G; g++) VSum8Add(&up[g * W + w], VWordLoad(S + 8 * g));
 #if HAVE_REAL_ENERGIES_AVX512
-      if (!bimodal && fast_real && sim->nslots <= GLASSY_MAX_SLOTS_FAST) {
-        RealEnergiesAvx512(sim, p, w, buf);
-        continue;
-      }
+        if (fast_real && sim->nslots <= GLASSY_MAX_SLOTS_FAST) {
+          RealEnergiesAvx512(sim, p, w, buf);
+          continue;
+        }
 #endif
-      if (!bimodal) /* E += J s_i s_j per lane: +J where the spins differ (-1 bits), -J where equal */
         for (int k = 0; k < d; k++) {
           const double *J = sim->cpl->J + (p * d + k) * lanes + 64 * w;
           int64_t       Jfix[64];
@@ -289,8 +307,8 @@ GLASSY_CLONES static void CountEnergies(const Simulation *sim, int64_t *buf, VSu
             }
           }
         }
+      }
     }
-  }
   for (int g = 0; g < G; g++)
     for (int w = 0; w < W; w++) {
       const int ne = sim->nslots - 8 * g < 8 ? sim->nslots - 8 * g : 8;
@@ -300,7 +318,11 @@ GLASSY_CLONES static void CountEnergies(const Simulation *sim, int64_t *buf, VSu
         e[k] = buf + (int64_t)(8 * g + k) * lanes + 64 * w;
       }
       VSum8Extract(&up[g * W + w], ne, o);
-      if (bimodal) VSum8Extract(&un[g * W + w], ne, e); /* unsatisfied bonds, converted below */
+      if (bimodal) { /* unsatisfied bonds, converted below */
+        VSum8Extract(&un[g * W + w], ne, e);
+        VSum8Extract(&un2[g * W + w], ne, e); /* weight 2: twice */
+        VSum8Extract(&un2[g * W + w], ne, e);
+      }
     }
 }
 
@@ -310,14 +332,14 @@ PetscErrorCode SimulationComputeEnergies(Simulation *sim)
   const int      d = lat->dim, G = (sim->nslots + 7) / 8;
   const int64_t  ns = (int64_t)sim->nslots * sim->lanes;
   int64_t       *buf;
-  VSum8         *up, *un;
+  VSum8         *up, *un, *un2;
 
   PetscFunctionBeginUser;
   if (sim->energy_sweep == sim->sweep) PetscFunctionReturn(0);
   PetscCall(PetscCalloc1(2 * ns, &buf)); /* [energy | ones] */
-  PetscCall(PetscMalloc2(G * sim->W, &up, G * sim->W, &un));
-  CountEnergies(sim, buf, up, un);
-  PetscCall(PetscFree2(up, un));
+  PetscCall(PetscMalloc3(G * sim->W, &up, G * sim->W, &un, G * sim->W, &un2));
+  CountEnergies(sim, buf, up, un, un2);
+  PetscCall(PetscFree3(up, un, un2));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, buf, (int)(2 * ns), MPI_INT64_T, MPI_SUM, sim->comm));
   for (int64_t i = 0; i < ns; i++) {
     sim->energy[i] = sim->cpl->bimodal ? (2 * buf[i] - lat->N * d) * ((int64_t)1 << GLASSY_FIX_SHIFT) : buf[i];
