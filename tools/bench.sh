@@ -107,7 +107,7 @@ PY
     ;;
   W6)
     P=$(nproc)
-    printf -- '-dim 3\n-couplings bimodal\n-sizes 8\n-samples 512\n-batch 64\n-ntemps 16\n-tmin 0.9\n-tmax 2.0\n-equilibration_sweeps 400\n-measurement_sweeps 400\n-output_dir %s\n' "$WORK/w6" > "$WORK/w6.opts"
+    printf -- '-dim 3\n-couplings bimodal\n-sizes 8\n-samples 512\n-batch 64\n-ntemps 16\n-tmin 0.9\n-tmax 2.0\n-equilibration_sweeps 2000\n-measurement_sweeps 2000\n-output_dir %s\n' "$WORK/w6" > "$WORK/w6.opts"
     for n in 1 "$P"; do
       for r in $(seq "$REPS"); do
         rm -rf "$WORK/w6"
@@ -116,7 +116,7 @@ PY
         awk '/spin-flip attempts in/ {print $2 / $6}' "$WORK/log"
       done | median > "$WORK/w6-$n"
     done
-    row W6 "$(awk '{printf "%.3g attempts/s on 1 rank, %.3g on %d: %.0f%% of %d times the 1-rank rate", a, $1, p, 100 * $1 / (p * a), p}' a="$(cat "$WORK/w6-1")" p="$P" "$WORK/w6-$P")" "mpiexec -n 1|$P glassy -campaign w6.opts (L=8, 8 tasks of 64 samples, 16 temperatures, 800 sweeps)"
+    row W6 "$(awk '{printf "%.3g attempts/s on 1 rank, %.3g on %d: %.0f%% of %d times the 1-rank rate", a, $1, p, 100 * $1 / (p * a), p}' a="$(cat "$WORK/w6-1")" p="$P" "$WORK/w6-$P")" "mpiexec -n 1|$P glassy -campaign w6.opts (L=8, 8 tasks of 64 samples, 16 temperatures, 4000 sweeps)"
     ;;
   esac
 done
