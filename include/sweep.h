@@ -62,8 +62,8 @@ void             SweepBimodalSlots(const SweepArgs *a, const SweepSlotTables *t,
 void SweepSlotsForcePortable(int on);
 
 /* The real-coupling kernel's polynomial exp on n values (n a multiple of 8, |x| <= 80), and a
- * relative guard band wider than the kernels' own (2^-24 in double, 2^-16 with the float exp; 0
- * restores them), for tests. */
+ * relative guard band wider than the kernels' own (2^-24 in double; in single precision at least
+ * 2^-16, and wider from an error bound on the couplings; 0 restores them), for tests. */
 void SweepRealExpPoly(const double *x, double *y, int n);
 void SweepRealGuardBand(double rel);
 /* For tests: the AVX-512 kernel's single-precision exp on n values (n a multiple of 16, |x| <= 80);

@@ -194,11 +194,16 @@ static double ExactDE(const SweepArgs *a, int d, int64_t p, int w, int b)
 AVX512R __m512 Signed(__m512 J, __mmask16 m) { return _mm512_castsi512_ps(_mm512_mask_xor_epi32(_mm512_castps_si512(J), m, _mm512_castps_si512(J), _mm512_set1_epi32((int)0x80000000u))); }
 
 /* The relative half-width of the float kernel's band at inverse temperature beta, from the errors
- * (u = 2^-24, F = the couplings' field bound): rounding J to float and summing 2d <= 8 terms puts
- * the field within 10 u F of the reference's, so x = -+beta dE within 20 u beta F + 2 u |x|
- * (|x| <= 80 after clamping); the exp adds 2^-21 = 8 u (tested), the products, U + 1 and its
- * conversion 6 u.  The band is twice their sum. */
-static double BandFloat(double beta, double F) { return 2 * 0x1p-24 * (20 * beta * F + 160 + 8 + 6); }
+ * (u = 2^-24, F = the couplings' field bound on this rank): rounding J to float and summing 2d <= 8
+ * terms puts the field within 10 u F of the reference's (about 5 u F is the bound), so x = -+beta dE
+ * within dx = 20 u beta F + 2 u |x| (|x| <= 80 after clamping), a relative error expm1(dx) in
+ * exp(x); the exp adds 2^-21 = 8 u (tested), the products, U + 1 and its conversion 6 u.  The band
+ * is twice their sum.  Where it exceeds BAND_EXACT_ONLY (beta F near 2^19, with couplings as large
+ * as the 2^30 limit on sum |J| allows, or temperatures near 10^-6), the float arithmetic settles
+ * nothing and every lane takes the exact path. */
+static double BandFloat(double beta, double F) { return 2 * (expm1(0x1p-24 * (20 * beta * F + 160)) + 0x1p-24 * (8 + 6)); }
+
+#define BAND_EXACT_ONLY 0x1p-4
 
 /* One word's 64 lanes, 16 per step: the field in single precision from the float couplings, the
  * exp in single precision, and the lanes inside the band (or all flips, when the energy is
@@ -222,21 +227,23 @@ AVX512R uint64_t DecideWordF(const SweepArgs *a, const int d, int64_t p, int w, 
     su[k] = *SweepWord(a, up, w);
     sd[k] = *SweepWord(a, dn, w);
   }
+  if (band < BAND_EXACT_ONLY) {
 #pragma GCC unroll 4
-  for (int c = 0; c < 4; c++) {
-    const int off = 16 * c;
-    __m512    h   = _mm512_setzero_ps();
+    for (int c = 0; c < 4; c++) {
+      const int off = 16 * c;
+      __m512    h   = _mm512_setzero_ps();
 #pragma GCC unroll 4
-    for (int k = 0; k < d; k++) h = _mm512_add_ps(h, _mm512_add_ps(Signed(_mm512_loadu_ps(Ju[k] + off), (__mmask16)(su[k] >> off)), Signed(_mm512_loadu_ps(Jd[k] + off), (__mmask16)(sd[k] >> off))));
-    __m512 x = _mm512_mul_ps(beta, Signed(_mm512_add_ps(h, h), (__mmask16)(si >> off))); /* -+beta 2 s_i h */
-    x        = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-80.0f)), _mm512_set1_ps(80.0f));
-    const __m512    e   = ExpPolyF(x);
-    const __m512    q   = metropolis ? _mm512_mul_ps(e, two32) : _mm512_div_ps(two32, _mm512_add_ps(one, e));
-    const __m512    u1  = _mm512_add_ps(_mm512_cvtepu32_ps(_mm512_loadu_si512(U + off)), one);
-    const __mmask16 acc = _mm512_cmp_ps_mask(u1, _mm512_mul_ps(q, lo), _CMP_LE_OQ), rej = _mm512_cmp_ps_mask(u1, _mm512_mul_ps(q, hi), _CMP_GT_OQ);
-    flip |= (uint64_t)acc << off;
-    unsure |= (uint64_t)(uint16_t)~(acc | rej) << off;
-  }
+      for (int k = 0; k < d; k++) h = _mm512_add_ps(h, _mm512_add_ps(Signed(_mm512_loadu_ps(Ju[k] + off), (__mmask16)(su[k] >> off)), Signed(_mm512_loadu_ps(Jd[k] + off), (__mmask16)(sd[k] >> off))));
+      __m512 x = _mm512_mul_ps(beta, Signed(_mm512_add_ps(h, h), (__mmask16)(si >> off))); /* -+beta 2 s_i h */
+      x        = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-80.0f)), _mm512_set1_ps(80.0f));
+      const __m512    e   = ExpPolyF(x);
+      const __m512    q   = metropolis ? _mm512_mul_ps(e, two32) : _mm512_div_ps(two32, _mm512_add_ps(one, e));
+      const __m512    u1  = _mm512_add_ps(_mm512_cvtepu32_ps(_mm512_loadu_si512(U + off)), one);
+      const __mmask16 acc = _mm512_cmp_ps_mask(u1, _mm512_mul_ps(q, lo), _CMP_LE_OQ), rej = _mm512_cmp_ps_mask(u1, _mm512_mul_ps(q, hi), _CMP_GT_OQ);
+      flip |= (uint64_t)acc << off;
+      unsure |= (uint64_t)(uint16_t)~(acc | rej) << off;
+    }
+  } else unsure = ~(uint64_t)0; /* the float arithmetic settles nothing */
   /* Metropolis accepts every lane with dE <= 0 (q >= 2^32 there), so no lane is accepted or
    * rejected on the sign of an approximate dE. */
   while (unsure) {
@@ -252,27 +259,13 @@ AVX512R uint64_t DecideWordF(const SweepArgs *a, const int d, int64_t p, int w, 
   return flip;
 }
 
-__attribute__((target("avx512f"))) static void RealAvx512(const SweepArgs *a, const int64_t *sites, int64_t n)
+/* One word of site p with the AVX-512 kernel. */
+__attribute__((target("avx512f"))) static uint64_t DecideAvx512(const SweepArgs *a, int64_t p, int w, const uint32_t U[64])
 {
-  const int W = a->cpl->W;
-  uint32_t  U[4][64];
-  for (int64_t s0 = 0; s0 < n; s0 += 4) {
-    const int m = n - s0 < 4 ? (int)(n - s0) : 4;
-    uint32_t  g[4];
-    for (int i = 0; i < 4; i++) g[i] = (uint32_t)a->lat->global[sites[s0 + (i < m ? i : 0)]];
-    for (int w = 0; w < W; w++) {
-      RngUpdateLaneSites4(RngKeyMake(a->seed, (uint32_t)(a->first_sample + 64 * w)), g, a->sweep, a->slot, U);
-      for (int i = 0; i < m; i++) {
-        const int64_t p = sites[s0 + i];
-        uint64_t      flip;
-        switch (a->lat->dim) { /* a constant dimension lets the compiler unroll the bonds */
-        case 2: flip = DecideWordF(a, 2, p, w, U[i]); break;
-        case 3: flip = DecideWordF(a, 3, p, w, U[i]); break;
-        default: flip = DecideWordF(a, 4, p, w, U[i]); break;
-        }
-        *SweepWord(a, p, w) ^= flip;
-      }
-    }
+  switch (a->lat->dim) { /* a constant dimension lets the compiler unroll the bonds */
+  case 2: return DecideWordF(a, 2, p, w, U);
+  case 3: return DecideWordF(a, 3, p, w, U);
+  default: return DecideWordF(a, 4, p, w, U);
   }
 }
 
@@ -307,32 +300,32 @@ int SweepRealExpPolyF(const float *x, float *y, int n)
   return 0;
 }
 
-GLASSY_CLONES void SweepRealMultispin(const SweepArgs *a, const int64_t *sites, int64_t n)
+/* One word of site p with the vector-extension kernel. */
+GLASSY_CLONES static uint64_t DecidePortable(const SweepArgs *a, int64_t p, int w, const uint32_t U[64])
 {
-  const int W = a->cpl->W;
-  uint32_t  U[4][64];
-#if HAVE_REAL_AVX512
-  if (UseAvx512()) {
-    RealAvx512(a, sites, n);
-    return;
+  switch (a->lat->dim) { /* a constant dimension lets the compiler unroll the bonds */
+  case 2: return DecideWord(a, 2, p, w, U);
+  case 3: return DecideWord(a, 3, p, w, U);
+  default: return DecideWord(a, 4, p, w, U);
   }
-#endif
+}
 
+void SweepRealMultispin(const SweepArgs *a, const int64_t *sites, int64_t n)
+{
+  uint64_t (*decide)(const SweepArgs *, int64_t, int, const uint32_t *) = DecidePortable;
+  uint32_t U[4][64];
+#if HAVE_REAL_AVX512
+  if (UseAvx512()) decide = DecideAvx512;
+#endif
   for (int64_t s0 = 0; s0 < n; s0 += 4) { /* the uniforms of four sites are drawn together */
     const int m = n - s0 < 4 ? (int)(n - s0) : 4;
     uint32_t  g[4];
     for (int i = 0; i < 4; i++) g[i] = (uint32_t)a->lat->global[sites[s0 + (i < m ? i : 0)]];
-    for (int w = 0; w < W; w++) {
+    for (int w = 0; w < a->cpl->W; w++) {
       RngUpdateLaneSites4(RngKeyMake(a->seed, (uint32_t)(a->first_sample + 64 * w)), g, a->sweep, a->slot, U);
       for (int i = 0; i < m; i++) {
-        const int64_t p = sites[s0 + i];
-        uint64_t      flip;
-        switch (a->lat->dim) { /* a constant dimension lets the compiler unroll the bonds */
-        case 2: flip = DecideWord(a, 2, p, w, U[i]); break;
-        case 3: flip = DecideWord(a, 3, p, w, U[i]); break;
-        default: flip = DecideWord(a, 4, p, w, U[i]); break;
-        }
-        *SweepWord(a, p, w) ^= flip;
+        const uint64_t flip = decide(a, sites[s0 + i], w, U[i]);
+        *SweepWord(a, sites[s0 + i], w) ^= flip;
       }
     }
   }
