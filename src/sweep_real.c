@@ -208,11 +208,10 @@ static double BandFloat(double beta, double F) { return 2 * (expm1(0x1p-24 * (20
 /* One word's 64 lanes, 16 per step: the field in single precision from the float couplings, the
  * exp in single precision, and the lanes inside the band (or all flips, when the energy is
  * tracked) given the reference's double dE. */
-AVX512R uint64_t DecideWordF(const SweepArgs *a, const int d, int64_t p, int w, const uint32_t U[64])
+AVX512R uint64_t DecideWordF(const SweepArgs *a, const int d, int64_t p, int w, const uint32_t U[64], double band)
 {
   const Lattice *lat = a->lat;
   const int      lanes = a->cpl->lanes, metropolis = a->update == UPDATE_METROPOLIS;
-  const double   band = PetscMax(Band(BAND_FLOAT), BandFloat(a->beta, a->cpl->field_bound));
   const __m512   beta = _mm512_set1_ps((float)(metropolis ? -a->beta : a->beta)), two32 = _mm512_set1_ps(4294967296.0f), one = _mm512_set1_ps(1.0f);
   const __m512   lo = _mm512_set1_ps((float)(1 - band)), hi = _mm512_set1_ps((float)(1 + band));
   const float   *Ju[GLASSY_MAX_DIM], *Jd[GLASSY_MAX_DIM];
@@ -259,13 +258,13 @@ AVX512R uint64_t DecideWordF(const SweepArgs *a, const int d, int64_t p, int w, 
   return flip;
 }
 
-/* One word of site p with the AVX-512 kernel. */
-__attribute__((target("avx512f"))) static uint64_t DecideAvx512(const SweepArgs *a, int64_t p, int w, const uint32_t U[64])
+/* One word of site p with the AVX-512 kernel, inside the given band. */
+__attribute__((target("avx512f"))) static uint64_t DecideAvx512(const SweepArgs *a, int64_t p, int w, const uint32_t U[64], double band)
 {
   switch (a->lat->dim) { /* a constant dimension lets the compiler unroll the bonds */
-  case 2: return DecideWordF(a, 2, p, w, U);
-  case 3: return DecideWordF(a, 3, p, w, U);
-  default: return DecideWordF(a, 4, p, w, U);
+  case 2: return DecideWordF(a, 2, p, w, U, band);
+  case 3: return DecideWordF(a, 3, p, w, U, band);
+  default: return DecideWordF(a, 4, p, w, U, band);
   }
 }
 
@@ -300,9 +299,10 @@ int SweepRealExpPolyF(const float *x, float *y, int n)
   return 0;
 }
 
-/* One word of site p with the vector-extension kernel. */
-GLASSY_CLONES static uint64_t DecidePortable(const SweepArgs *a, int64_t p, int w, const uint32_t U[64])
+/* One word of site p with the vector-extension kernel (its band is fixed). */
+GLASSY_CLONES static uint64_t DecidePortable(const SweepArgs *a, int64_t p, int w, const uint32_t U[64], double band)
 {
+  (void)band;
   switch (a->lat->dim) { /* a constant dimension lets the compiler unroll the bonds */
   case 2: return DecideWord(a, 2, p, w, U);
   case 3: return DecideWord(a, 3, p, w, U);
@@ -312,10 +312,14 @@ GLASSY_CLONES static uint64_t DecidePortable(const SweepArgs *a, int64_t p, int 
 
 void SweepRealMultispin(const SweepArgs *a, const int64_t *sites, int64_t n)
 {
-  uint64_t (*decide)(const SweepArgs *, int64_t, int, const uint32_t *) = DecidePortable;
+  uint64_t (*decide)(const SweepArgs *, int64_t, int, const uint32_t *, double) = DecidePortable;
   uint32_t U[4][64];
+  double   band = 0;
 #if HAVE_REAL_AVX512
-  if (UseAvx512()) decide = DecideAvx512;
+  if (UseAvx512()) {
+    decide = DecideAvx512;
+    band   = PetscMax(Band(BAND_FLOAT), BandFloat(a->beta, a->cpl->field_bound)); /* once per call: it takes an expm1 */
+  }
 #endif
   for (int64_t s0 = 0; s0 < n; s0 += 4) { /* the uniforms of four sites are drawn together */
     const int m = n - s0 < 4 ? (int)(n - s0) : 4;
@@ -324,7 +328,7 @@ void SweepRealMultispin(const SweepArgs *a, const int64_t *sites, int64_t n)
     for (int w = 0; w < a->cpl->W; w++) {
       RngUpdateLaneSites4(RngKeyMake(a->seed, (uint32_t)(a->first_sample + 64 * w)), g, a->sweep, a->slot, U);
       for (int i = 0; i < m; i++) {
-        const uint64_t flip = decide(a, sites[s0 + i], w, U[i]);
+        const uint64_t flip = decide(a, sites[s0 + i], w, U[i], band);
         *SweepWord(a, sites[s0 + i], w) ^= flip;
       }
     }
