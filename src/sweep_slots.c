@@ -224,12 +224,13 @@ __attribute__((noinline, target("avx512f,vaes"))) static void QueueFlush(Queue *
 {
   int      idx[QUEUE_MAX];
   Pending *pad = &Q->q[QUEUE_MAX];
+  if (n == 0) return;
   pad->und     = _mm512_setzero_si512();
   pad->S       = Q->scratch;
   pad->c       = Q->q[0].c;
   for (int k = 0; k < 4; k++) pad->cnt[k] = _mm512_setzero_si512();
   pad->g       = 0;
-  for (int i = 0; i < n; i++) idx[i] = i;
+  for (int i = 0; i < QUEUE_MAX; i++) idx[i] = i < n ? i : 0; /* entries past n are read (and dropped) by the padding of a short group */
   for (int r = INLINE_ROUNDS; r < ROUNDS && n > 0; r++) {
     const __m512i rnd = Round(_mm512_setzero_si512(), r);
     int           m   = 0;
