@@ -282,6 +282,8 @@ static PetscErrorCode RunAll(MPI_Comm comm)
   };
   static const char *tracked[] = {
     "-dim 3 -L 4 -samples 64 -ntemps 3 -tmin 0.5 -tmax 2.0 -couplings bimodal -kernel reference",
+    "-dim 2 -L 6 -samples 64 -ntemps 3 -tmin 0.5 -tmax 2.0 -couplings bimodal -kernel reference", /* the energy count's other bit-plane cases */
+    "-dim 4 -L 4 -samples 64 -ntemps 9 -tmin 0.5 -tmax 2.0 -couplings bimodal -kernel reference",
     "-dim 2 -L 6 -samples 40 -ntemps 3 -tmin 0.5 -tmax 2.0 -couplings gaussian",
     "-dim 2 -L 6 -samples 40 -ntemps 3 -tmin 0.5 -tmax 2.0 -couplings gaussian -kernel reference",
     "-dim 3 -L 4 -samples 64 -ntemps 3 -tmin 0.5 -tmax 2.0 -couplings gaussian -update heatbath",
