@@ -7,6 +7,9 @@
  * data moving towards lower coordinates, 2k+1 towards higher ones, so two neighbours that are the
  * same rank (a grid of extent 2) or the rank itself (extent 1) are told apart.
  *
+ * A face whose neighbour is the rank itself (a grid of extent 1 along its dimension) sends no
+ * message: HaloSend copies its sites into the opposite halo layer directly.
+ *
  * Use per half-sweep of colour c: HaloPostReceives(c); update the boundary sites of colour c;
  * HaloSend(c); update the interior sites (overlapping the messages); HaloEnd(c). */
 #ifndef GLASSY_HALO_H
@@ -21,6 +24,8 @@ typedef struct {
   int64_t       *send_sites[2][2 * GLASSY_MAX_DIM], *recv_sites[2][2 * GLASSY_MAX_DIM];
   int64_t        nsend[2][2 * GLASSY_MAX_DIM], nrecv[2][2 * GLASSY_MAX_DIM];
   uint64_t      *send_buf[2][2 * GLASSY_MAX_DIM], *recv_buf[2][2 * GLASSY_MAX_DIM];
+  int            self[2 * GLASSY_MAX_DIM]; /* face f wraps around onto this rank (grid extent 1): copied in place */
+  int            nreq;                     /* faces with messages; their requests come first, in face order */
   MPI_Request    send_req[2][2 * GLASSY_MAX_DIM], recv_req[2][2 * GLASSY_MAX_DIM];
 } Halo;
 

@@ -43,12 +43,17 @@ typedef uint64_t VWord __attribute__((vector_size(64), aligned(8))); /* any allo
 /* These helpers are inlined into their callers, so the 64-byte vector ABI warning does not apply. */
 #pragma GCC diagnostic ignored "-Wpsabi"
 
+/* The counters' own state is 64-byte aligned (allocate arrays of VSum8 with GlassyCallocAligned),
+ * so that no access splits a cache line; a VSum8 is a whole number of cache lines. */
+typedef uint64_t VWordA __attribute__((vector_size(64)));
+
 typedef struct {
-  VWord plane[VCOUNT_PLANES];
-  VWord ones, twos, fours, eights;
-  VWord buf[16];
-  int   n;
+  VWordA plane[VCOUNT_PLANES];
+  VWordA ones, twos, fours, eights;
+  VWordA buf[16];
+  int    n;
 } VSum8;
+
 
 static inline VWord VWordLoad(const uint64_t *p)
 {

@@ -45,10 +45,10 @@ PetscErrorCode CouplingsCreate(const GlassyOptions *opt, const Lattice *lat, Cou
   if (!opt->couplings_file[0]) {
     c->bimodal = opt->couplings == COUPLINGS_BIMODAL;
     if (c->bimodal) {
-      PetscCall(PetscMalloc1(lat->npadded * d * c->W, &c->bits));
+      PetscCall(GlassyCallocAligned((size_t)lat->npadded * d * c->W, sizeof *c->bits, "the couplings", &c->bits));
       FillBits(c, lat, (uint32_t)opt->seed, opt->sample_offset);
     } else {
-      PetscCall(PetscMalloc1(lat->npadded * d * c->lanes, &c->J));
+      PetscCall(GlassyCallocAligned((size_t)lat->npadded * d * c->lanes, sizeof *c->J, "the couplings", &c->J));
       for (int64_t p = 0; p < lat->npadded; p++)
         for (int k = 0; k < d; k++)
           for (int l = 0; l < c->lanes; l++) c->J[(p * d + k) * c->lanes + l] = CouplingValue(COUPLINGS_GAUSSIAN, (uint32_t)opt->seed, (uint32_t)(opt->sample_offset + l), lat->global[p] * d + k);
@@ -62,12 +62,12 @@ PetscErrorCode CouplingsCreate(const GlassyOptions *opt, const Lattice *lat, Cou
     c->bimodal = c->nbonds_file == nb;
     for (int64_t b = 0; b < nb && c->bimodal; b++) c->bimodal = (Jg[b] == 1.0 || Jg[b] == -1.0);
     if (c->bimodal) {
-      PetscCall(PetscMalloc1(lat->npadded * d * c->W, &c->bits));
+      PetscCall(GlassyCallocAligned((size_t)lat->npadded * d * c->W, sizeof *c->bits, "the couplings", &c->bits));
       for (int64_t p = 0; p < lat->npadded; p++)
         for (int k = 0; k < d; k++)
           for (int w = 0; w < c->W; w++) c->bits[(p * d + k) * c->W + w] = Jg[lat->global[p] * d + k] < 0 ? ~(uint64_t)0 : 0;
     } else {
-      PetscCall(PetscMalloc1(lat->npadded * d * c->lanes, &c->J));
+      PetscCall(GlassyCallocAligned((size_t)lat->npadded * d * c->lanes, sizeof *c->J, "the couplings", &c->J));
       for (int64_t p = 0; p < lat->npadded; p++)
         for (int k = 0; k < d; k++)
           for (int l = 0; l < c->lanes; l++) c->J[(p * d + k) * c->lanes + l] = Jg[lat->global[p] * d + k];
@@ -76,7 +76,7 @@ PetscErrorCode CouplingsCreate(const GlassyOptions *opt, const Lattice *lat, Cou
   }
   if (!c->bimodal) { /* the single-precision copy, and the bound on a local field that its error analysis needs */
     const int64_t n = lat->npadded * d * c->lanes;
-    PetscCall(PetscMalloc1(n, &c->Jf));
+    PetscCall(GlassyCallocAligned((size_t)n, sizeof *c->Jf, "the single-precision couplings", &c->Jf));
     for (int64_t i = 0; i < n; i++) c->Jf[i] = (float)c->J[i];
     for (int64_t i = 0; i < lat->nlocal; i++) {
       const int64_t p = lat->owned[i];
@@ -109,9 +109,9 @@ PetscErrorCode CouplingsDestroy(Couplings **c)
 {
   PetscFunctionBeginUser;
   if (!*c) PetscFunctionReturn(0);
-  PetscCall(PetscFree((*c)->bits));
-  PetscCall(PetscFree((*c)->J));
-  PetscCall(PetscFree((*c)->Jf));
+  GlassyFreeAligned(&(*c)->bits);
+  GlassyFreeAligned(&(*c)->J);
+  GlassyFreeAligned(&(*c)->Jf);
   PetscCall(PetscFree(*c));
   PetscFunctionReturn(0);
 }

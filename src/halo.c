@@ -46,11 +46,15 @@ PetscErrorCode HaloCreate(const Lattice *lat, int nslots, int slot_stride, int W
   h->W      = W;
   h->spins  = spins;
   h->nfaces = 2 * lat->dim;
-  for (int c = 0; c < 2; c++)
+  for (int f = 0; f < h->nfaces; f++) h->self[f] = lat->nbr_lo[f / 2] == lat->rank && lat->nbr_hi[f / 2] == lat->rank;
+  for (int c = 0; c < 2; c++) {
+    int r = 0;
     for (int f = 0; f < h->nfaces; f++) {
       const int k = f / 2, side = f % 2;
       int64_t   scount, rcount;
       PetscCall(FaceLists(lat, f, c, &h->send_sites[c][f], &h->recv_sites[c][f], &h->nsend[c][f], &h->nrecv[c][f]));
+      PetscCheck(!h->self[f] || h->nsend[c][f] == h->nrecv[c][f], PETSC_COMM_SELF, PETSC_ERR_PLIB, "halo face %d of colour %d wraps onto this rank with %" PetscInt64_FMT " face sites and %" PetscInt64_FMT " halo sites", f, c, (PetscInt64)h->nsend[c][f], (PetscInt64)h->nrecv[c][f]);
+      if (h->self[f]) continue; /* copied in place by HaloSend */
       scount = h->nsend[c][f] * nslots * W;
       rcount = h->nrecv[c][f] * nslots * W;
       PetscCheck(scount < INT32_MAX && rcount < INT32_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP, "halo message of %" PetscInt64_FMT " words is too large for one MPI message", (PetscInt64)scount);
@@ -59,9 +63,12 @@ PetscErrorCode HaloCreate(const Lattice *lat, int nslots, int slot_stride, int W
       /* Face 2k (side 0) goes down with tag 2k; we receive tag 2k from above into the upper halo. */
       const int dest = side == 0 ? lat->nbr_lo[k] : lat->nbr_hi[k];
       const int src  = side == 0 ? lat->nbr_hi[k] : lat->nbr_lo[k];
-      PetscCallMPI(MPI_Send_init(h->send_buf[c][f], (int)scount, MPI_UINT64_T, dest, f, lat->comm, &h->send_req[c][f]));
-      PetscCallMPI(MPI_Recv_init(h->recv_buf[c][f], (int)rcount, MPI_UINT64_T, src, f, lat->comm, &h->recv_req[c][f]));
+      PetscCallMPI(MPI_Send_init(h->send_buf[c][f], (int)scount, MPI_UINT64_T, dest, f, lat->comm, &h->send_req[c][r]));
+      PetscCallMPI(MPI_Recv_init(h->recv_buf[c][f], (int)rcount, MPI_UINT64_T, src, f, lat->comm, &h->recv_req[c][r]));
+      r++;
     }
+    h->nreq = r;
+  }
   *out = h;
   PetscFunctionReturn(0);
 }
@@ -70,15 +77,18 @@ PetscErrorCode HaloDestroy(Halo **h)
 {
   PetscFunctionBeginUser;
   if (!*h) PetscFunctionReturn(0);
-  for (int c = 0; c < 2; c++)
+  for (int c = 0; c < 2; c++) {
+    for (int r = 0; r < (*h)->nreq; r++) {
+      PetscCallMPI(MPI_Request_free(&(*h)->send_req[c][r]));
+      PetscCallMPI(MPI_Request_free(&(*h)->recv_req[c][r]));
+    }
     for (int f = 0; f < (*h)->nfaces; f++) {
-      PetscCallMPI(MPI_Request_free(&(*h)->send_req[c][f]));
-      PetscCallMPI(MPI_Request_free(&(*h)->recv_req[c][f]));
       PetscCall(PetscFree((*h)->send_sites[c][f]));
       PetscCall(PetscFree((*h)->recv_sites[c][f]));
       PetscCall(PetscFree((*h)->send_buf[c][f]));
       PetscCall(PetscFree((*h)->recv_buf[c][f]));
     }
+  }
   PetscCall(PetscFree(*h));
   PetscFunctionReturn(0);
 }
@@ -86,7 +96,7 @@ PetscErrorCode HaloDestroy(Halo **h)
 PetscErrorCode HaloPostReceives(Halo *h, int colour)
 {
   PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Startall(h->nfaces, h->recv_req[colour]));
+  if (h->nreq) PetscCallMPI(MPI_Startall(h->nreq, h->recv_req[colour]));
   PetscFunctionReturn(0);
 }
 
@@ -96,11 +106,14 @@ PetscErrorCode HaloSend(Halo *h, int colour)
   PetscFunctionBeginUser;
   for (int f = 0; f < h->nfaces; f++) {
     uint64_t      *buf = h->send_buf[colour][f];
-    const int64_t *ss  = h->send_sites[colour][f], n = h->nsend[colour][f];
-    for (int64_t i = 0; i < n; i++)
-      for (int w = 0; w < W; w++, buf += ns) memcpy(buf, h->spins + (ss[i] * W + w) * S, sizeof *buf * ns);
+    const int64_t *ss  = h->send_sites[colour][f], *rs = h->recv_sites[colour][f], n = h->nsend[colour][f];
+    if (h->self[f]) /* the i-th face site and the i-th halo site are the same lattice site */
+      for (int64_t i = 0; i < n; i++) memcpy(h->spins + rs[i] * W * S, h->spins + ss[i] * W * S, sizeof *h->spins * ((int64_t)(W - 1) * S + ns));
+    else
+      for (int64_t i = 0; i < n; i++)
+        for (int w = 0; w < W; w++, buf += ns) memcpy(buf, h->spins + (ss[i] * W + w) * S, sizeof *buf * ns);
   }
-  PetscCallMPI(MPI_Startall(h->nfaces, h->send_req[colour]));
+  if (h->nreq) PetscCallMPI(MPI_Startall(h->nreq, h->send_req[colour]));
   PetscFunctionReturn(0);
 }
 
@@ -108,14 +121,15 @@ PetscErrorCode HaloEnd(Halo *h, int colour)
 {
   const int W = h->W, S = h->slot_stride, ns = h->nslots;
   PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Waitall(h->nfaces, h->recv_req[colour], MPI_STATUSES_IGNORE));
+  if (h->nreq) PetscCallMPI(MPI_Waitall(h->nreq, h->recv_req[colour], MPI_STATUSES_IGNORE));
   for (int f = 0; f < h->nfaces; f++) {
     const uint64_t *buf = h->recv_buf[colour][f];
     const int64_t  *rs  = h->recv_sites[colour][f], n = h->nrecv[colour][f];
+    if (h->self[f]) continue;
     for (int64_t i = 0; i < n; i++)
       for (int w = 0; w < W; w++, buf += ns) memcpy(h->spins + (rs[i] * W + w) * S, buf, sizeof *buf * ns);
   }
-  PetscCallMPI(MPI_Waitall(h->nfaces, h->send_req[colour], MPI_STATUSES_IGNORE));
+  if (h->nreq) PetscCallMPI(MPI_Waitall(h->nreq, h->send_req[colour], MPI_STATUSES_IGNORE));
   PetscFunctionReturn(0);
 }
 

@@ -111,13 +111,13 @@ PetscErrorCode ObservablesMeasure(Simulation *sim, PetscBool production)
   if (sim->npairs > 0) {
     const int64_t pair_block = (int64_t)nc * lanes;
     PetscCall(PetscCalloc1((int64_t)nT * sim->npairs * pair_block, &count));
-    PetscCall(PetscMalloc1(nc + 1, &sums)); /* [nc]: the weight-2 bond counts */
+    PetscCall(GlassyCallocAligned(nc + 1, sizeof *sums, "the overlap counters", &sums)); /* [nc]: the weight-2 bond counts */
     for (int t0 = 0; t0 < nT; t0 += 8) {
       int pr = 0;
       for (int a = 0; a < R; a++)
         for (int b = a + 1; b < R; b++, pr++) PairCounts(sim, a, b, pr, t0, nT - t0 < 8 ? nT - t0 : 8, sums, count);
     }
-    PetscCall(PetscFree(sums));
+    GlassyFreeAligned(&sums);
     PetscCall(PetscMalloc1(2 * L, &cs)); /* cos and sin of 2 pi x / L */
     for (int x = 0; x < L; x++) {
       cs[2 * x]     = cos(2 * M_PI * x / L);

@@ -80,7 +80,7 @@ PetscErrorCode SimulationCreate(MPI_Comm comm, const GlassyOptions *opt, Simulat
 
   /* Random initial configurations: one word per (site, slot, word) from RNG_INIT. */
   /* halo corners, never read, stay zero; 8 more words for vector loads of a site's last slots */
-  PetscCall(PetscCalloc1((int64_t)sim->slot_stride * sim->lat->npadded * sim->W + 8, &sim->spins));
+  PetscCall(GlassyCallocAligned((size_t)sim->slot_stride * sim->lat->npadded * sim->W + 8, sizeof *sim->spins, "the spin configurations", &sim->spins));
   for (int s = 0; s < sim->nslots; s++)
     for (int64_t i = 0; i < sim->lat->nlocal; i++) {
       const int64_t p = sim->lat->owned[i];
@@ -116,7 +116,7 @@ PetscErrorCode SimulationDestroy(Simulation **sim)
   PetscCall(StructureFactorDestroy(&s->sf));
   PetscCall(HaloDestroy(&s->halo));
   PetscCall(CouplingsDestroy(&s->cpl));
-  PetscCall(PetscFree(s->spins));
+  GlassyFreeAligned(&s->spins);
   PetscCall(PetscFree(s->checkpoint_buffer));
   PetscCall(PetscFree(s->beta));
   PetscCall(PetscFree(s->threshold));
@@ -332,14 +332,16 @@ PetscErrorCode SimulationComputeEnergies(Simulation *sim)
   const int      d = lat->dim, G = (sim->nslots + 7) / 8;
   const int64_t  ns = (int64_t)sim->nslots * sim->lanes;
   int64_t       *buf;
-  VSum8         *up, *un, *un2;
+  VSum8         *up = NULL, *un, *un2;
 
   PetscFunctionBeginUser;
   if (sim->energy_sweep == sim->sweep) PetscFunctionReturn(0);
   PetscCall(PetscCalloc1(2 * ns, &buf)); /* [energy | ones] */
-  PetscCall(PetscMalloc3(G * sim->W, &up, G * sim->W, &un, G * sim->W, &un2));
+  PetscCall(GlassyCallocAligned(3 * (size_t)G * sim->W, sizeof *up, "the energy counters", &up));
+  un  = up + G * sim->W;
+  un2 = un + G * sim->W;
   CountEnergies(sim, buf, up, un, un2);
-  PetscCall(PetscFree3(up, un, un2));
+  GlassyFreeAligned(&up);
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, buf, (int)(2 * ns), MPI_INT64_T, MPI_SUM, sim->comm));
   for (int64_t i = 0; i < ns; i++) {
     sim->energy[i] = sim->cpl->bimodal ? (2 * buf[i] - lat->N * d) * ((int64_t)1 << GLASSY_FIX_SHIFT) : buf[i];

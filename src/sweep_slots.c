@@ -43,8 +43,10 @@ typedef struct {
   __m512i always[NCLASS_MAX], random[NCLASS_MAX]; /* element e: all ones if slot e's class n always flips / flips at random */
   __m512i pbit[32][NCLASS_MAX];                   /* [j][n]: all ones where bit 31-j of a random class's threshold is set */
   __m512i ctr[2];                                 /* counter words 2 and 3 of the vector's round-0 ARS blocks (see Vector) */
+  __m512i ctr_round[INLINE_ROUNDS][2];            /* the same for the inline rounds (Round(ctr[o], r)) */
   int     alo, rlo, nr;                           /* classes >= alo may always flip; rlo .. rlo+nr-1 may be random */
   int     suffix;                                 /* every element: exactly the classes >= alo always flip */
+  int     complement;                             /* suffix, and every class < alo flips at random in every element */
   int     lz;                                     /* leading threshold bits that are zero in every random class and element */
 } Classes;
 
@@ -87,6 +89,9 @@ static void ClassesMake(const uint64_t *thresholds, int nclass, uint32_t slot0, 
       }
       memcpy(&c->pbit[j][n], b, sizeof b);
     }
+  c->complement = c->suffix;
+  for (int n = 0; n < c->alo; n++)
+    for (int e = 0; e < 8; e++) c->complement &= ra[n][e] == ~(uint64_t)0;
   c->lz = 0;
   while (c->lz < 32) {
     int any = 0;
@@ -107,6 +112,10 @@ static void ClassesMake(const uint64_t *thresholds, int nclass, uint32_t slot0, 
       v[4 * i + 3] = (uint32_t)RNG_UPDATE << 24;
     }
     memcpy(&c->ctr[o], v, sizeof v);
+    for (int r = 0; r < INLINE_ROUNDS; r++) { /* round r: word 3's low bits (see Round) */
+      for (int i = 0; i < 4; i++) v[4 * i + 3] = ((uint32_t)RNG_UPDATE << 24) ^ (uint32_t)r;
+      memcpy(&c->ctr_round[r][o], v, sizeof v);
+    }
   }
 }
 
@@ -293,30 +302,45 @@ AVX512 void Vector(const int d, const Classes *c, const int NR, const int RLO, u
     accept = _mm512_setzero_si512();
     for (int m = c->alo; m < nclass; m++) accept = _mm512_ternarylogic_epi64(accept, CountIs(cnt, m, planes), c->always[m], 0xF8); /* a | (b & c) */
   }
+  if (c->complement) und = _mm512_ternarylogic_epi64(accept, accept, accept, 0x01); /* ~accept: every other class is random */
+  else {
 #pragma GCC unroll 9
-  for (int m = 0; m < nr; m++) und = _mm512_ternarylogic_epi64(und, CountIs(cnt, rlo + m, planes), c->random[rlo + m], 0xF8);
+    for (int m = 0; m < nr; m++) und = _mm512_ternarylogic_epi64(und, CountIs(cnt, rlo + m, planes), c->random[rlo + m], 0xF8);
+  }
 
   if (nr > 0 && _mm512_test_epi64_mask(und, ONES)) {
-    const __m512i b0[2] = {_mm512_xor_si512(gk, c->ctr[0]), _mm512_xor_si512(gk, c->ctr[1])};
-    __m512i       b[INLINE_ROUNDS][2];
+    __m512i b[INLINE_ROUNDS][2];
 #pragma GCC unroll 8
     for (int r = 0; r < INLINE_ROUNDS; r++)
-      for (int o = 0; o < 2; o++) b[r][o] = Round(b0[o], r);
+      for (int o = 0; o < 2; o++) b[r][o] = _mm512_xor_si512(gk, c->ctr_round[r][o]);
 #pragma GCC unroll 6
     for (int q = 1; q < 7; q++)
 #pragma GCC unroll 8
       for (int r = 0; r < INLINE_ROUNDS; r++)
         for (int o = 0; o < 2; o++) b[r][o] = _mm512_aesenc_epi128(b[r][o], rk[q]);
+    /* The 12 bits compared from the least significant up, which takes one operation per bit for
+     * each of: lt, U < P over the bits seen; eq, U = P over them (the lanes left undecided).
+     * Bits where every threshold bit is 0 only reject; they are ORed into z. */
+    __m512i lt = _mm512_setzero_si512(), eq = und, z = _mm512_setzero_si512();
 #pragma GCC unroll 8
-    for (int r = 0; r < INLINE_ROUNDS; r++) {
+    for (int r = INLINE_ROUNDS - 1; r >= 0; r--) {
       const __m512i w0 = _mm512_aesenclast_epi128(b[r][0], rk[7]), w1 = _mm512_aesenclast_epi128(b[r][1], rk[7]);
-      const __m512i rlo_ = _mm512_unpacklo_epi64(w0, w1), rhi_ = _mm512_unpackhi_epi64(w0, w1);
-      /* Bits where every threshold bit is 0 only reject: und & ~r. */
-      if (2 * r < c->lz) und = _mm512_andnot_si512(rlo_, und);
-      else Decide(&accept, &und, rlo_, Pbit(c, cnt, planes, 2 * r, NR, RLO));
-      if (2 * r + 1 < c->lz) und = _mm512_andnot_si512(rhi_, und);
-      else Decide(&accept, &und, rhi_, Pbit(c, cnt, planes, 2 * r + 1, NR, RLO));
+      const __m512i ulo = _mm512_unpacklo_epi64(w0, w1), uhi = _mm512_unpackhi_epi64(w0, w1);
+      if (2 * r + 1 < c->lz) z = _mm512_ternarylogic_epi64(z, ulo, uhi, 0xFE); /* both bits zero in P */
+      else {
+        __m512i pb = Pbit(c, cnt, planes, 2 * r + 1, NR, RLO);
+        lt         = _mm512_ternarylogic_epi64(lt, uhi, pb, 0xB2); /* u != p ? p : lt */
+        eq         = _mm512_ternarylogic_epi64(eq, uhi, pb, 0x90); /* eq & (u == p) */
+        if (2 * r < c->lz) z = _mm512_or_si512(z, ulo);
+        else {
+          pb = Pbit(c, cnt, planes, 2 * r, NR, RLO);
+          lt = _mm512_ternarylogic_epi64(lt, ulo, pb, 0xB2);
+          eq = _mm512_ternarylogic_epi64(eq, ulo, pb, 0x90);
+        }
+      }
     }
+    accept = _mm512_ternarylogic_epi64(accept, und, _mm512_andnot_si512(z, lt), 0xF8); /* accept | (und & lt & ~z) */
+    und    = _mm512_andnot_si512(z, eq);
     /* Queued if still undecided: written always and kept or not, which is cheaper than a
      * mispredicted branch. */
     Pending *v = &Q->q[*qn];
