@@ -50,10 +50,10 @@ PetscErrorCode SKCreate(MPI_Comm comm, const GlassyOptions *opt, SK **out)
   }
   sk->first   = sk->displs[sk->rank];
   sk->ncopies = sk->counts[sk->rank];
-  PetscCall(PetscMalloc1((int64_t)sk->ncopies * sk->N + 1, &sk->spins));
-  PetscCall(PetscCalloc1((int64_t)sk->ncopies * sk->ld + 1, &sk->fields));
-  if (sk->intpath) PetscCall(PetscCalloc1((int64_t)sk->ncopies * sk->ld + 1, &sk->hint));
-  if (sk->intpath) PetscCall(PetscCalloc1((int64_t)sk->ncopies * sk->Wn + 1, &sk->tbits));
+  PetscCall(GlassyCallocAligned((size_t)sk->ncopies * sk->N + 1, sizeof *sk->spins, "the spins", &sk->spins));
+  PetscCall(GlassyCallocAligned((size_t)sk->ncopies * sk->ld + 1, sizeof *sk->fields, "the local fields", &sk->fields));
+  if (sk->intpath) PetscCall(GlassyCallocAligned((size_t)sk->ncopies * sk->ld + 1, sizeof *sk->hint, "the integer local fields", &sk->hint));
+  if (sk->intpath) PetscCall(GlassyCallocAligned((size_t)sk->ncopies * sk->Wn + 1, sizeof *sk->tbits, "the spin bits", &sk->tbits));
   for (int c = 0; c < sk->ncopies; c++) {
     const int    g = sk->first + c;
     const RngKey key = RngKeyMake(sk->seed, (uint32_t)(sk->first_sample + SKCopySample(sk, g)));
@@ -97,14 +97,14 @@ PetscErrorCode SKDestroy(SK **skp)
   PetscCall(AccumulatorsDestroy(&sk->acc));
   PetscCallMPI(MPI_Win_free(&sk->win));
   if (sk->intpath) PetscCallMPI(MPI_Win_free(&sk->win_bits));
-  PetscCall(PetscFree(sk->hint));
-  PetscCall(PetscFree(sk->tbits));
+  GlassyFreeAligned(&sk->hint);
+  GlassyFreeAligned(&sk->tbits);
   PetscCall(PetscFree(sk->ithr));
   PetscCallMPI(MPI_Comm_free(&sk->node));
   PetscCallMPI(MPI_Comm_free(&sk->comm));
   PetscCall(PetscFree2(sk->counts, sk->displs));
-  PetscCall(PetscFree(sk->spins));
-  PetscCall(PetscFree(sk->fields));
+  GlassyFreeAligned(&sk->spins);
+  GlassyFreeAligned(&sk->fields);
   PetscCall(PetscFree(sk->beta));
   PetscCall(PetscFree(sk->temp_of));
   PetscCall(PetscFree(sk->copy_at));
