@@ -13,6 +13,7 @@
 #include "accumulators.h"
 #include "couplings.h"
 #include "halo.h"
+#include "vcount.h"
 #include "lattice.h"
 #include "options.h"
 #include "structure_factor.h"
@@ -47,6 +48,11 @@ typedef struct {
   int64_t             *magnet;    /* [nslots][lanes] sum of spins */
   int64_t              energy_sweep; /* sweep at which energy[] was computed (-1: stale) */
   int64_t             *tracked;   /* [nslots][lanes] energy kept incrementally, or NULL */
+  /* Measurement work space, allocated (and its pages touched) once rather than per measurement. */
+  int64_t             *energy_counts;  /* [2][nslots][lanes] this rank's unsatisfied bonds or energies, down spins */
+  VSum8               *energy_sums;    /* [3][slot groups][W] */
+  int64_t             *overlap_counts; /* [nT][npairs][2 + dim L][lanes] */
+  VSum8               *overlap_sums;   /* [2 + dim L + 1] */
   int64_t              sweep;     /* sweeps done */
   int64_t              total_sweeps;
   int64_t              pt_steps;

@@ -110,14 +110,14 @@ PetscErrorCode ObservablesMeasure(Simulation *sim, PetscBool production)
 
   if (sim->npairs > 0) {
     const int64_t pair_block = (int64_t)nc * lanes;
-    PetscCall(PetscCalloc1((int64_t)nT * sim->npairs * pair_block, &count));
-    PetscCall(GlassyCallocAligned(nc + 1, sizeof *sums, "the overlap counters", &sums)); /* [nc]: the weight-2 bond counts */
+    count = sim->overlap_counts;
+    sums  = sim->overlap_sums; /* [nc]: the weight-2 bond counts */
+    PetscCall(PetscArrayzero(count, (int64_t)nT * sim->npairs * pair_block));
     for (int t0 = 0; t0 < nT; t0 += 8) {
       int pr = 0;
       for (int a = 0; a < R; a++)
         for (int b = a + 1; b < R; b++, pr++) PairCounts(sim, a, b, pr, t0, nT - t0 < 8 ? nT - t0 : 8, sums, count);
     }
-    GlassyFreeAligned(&sums);
     PetscCall(PetscMalloc1(2 * L, &cs)); /* cos and sin of 2 pi x / L */
     for (int x = 0; x < L; x++) {
       cs[2 * x]     = cos(2 * M_PI * x / L);
@@ -151,7 +151,6 @@ PetscErrorCode ObservablesMeasure(Simulation *sim, PetscBool production)
         val[(OBS_LINK_OVERLAP2 * nT + t) * S + l] = ql2 / sim->npairs;
         val[(OBS_QK2 * nT + t) * S + l]           = qk2 / (sim->npairs * d);
       }
-    PetscCall(PetscFree(count));
     PetscCall(PetscFree(cs));
   } else {
     for (int o = OBS_Q2; o < NOBS; o++)

@@ -96,6 +96,13 @@ PetscErrorCode SimulationCreate(MPI_Comm comm, const GlassyOptions *opt, Simulat
   PetscCall(PetscMalloc1((int64_t)sim->nslots * sim->lanes, &sim->energy));
   PetscCall(PetscMalloc1((int64_t)sim->nslots * sim->lanes, &sim->magnet));
   PetscCall(PetscCalloc1((int64_t)(sim->nT > 1 ? sim->nT - 1 : 1) * sim->lanes, &sim->swap_accepts));
+  PetscCall(GlassyCallocAligned(2 * (size_t)sim->nslots * sim->lanes, sizeof *sim->energy_counts, "the energy counts", &sim->energy_counts));
+  PetscCall(GlassyCallocAligned(3 * (size_t)((sim->nslots + 7) / 8) * sim->W, sizeof *sim->energy_sums, "the energy counters", &sim->energy_sums));
+  if (sim->npairs > 0) {
+    const size_t nc = 2 + (size_t)d * sim->lat->L; /* differing sites, bonds, and sites per plane */
+    PetscCall(GlassyCallocAligned((size_t)sim->nT * sim->npairs * nc * sim->lanes, sizeof *sim->overlap_counts, "the overlap counts", &sim->overlap_counts));
+    PetscCall(GlassyCallocAligned(nc + 1, sizeof *sim->overlap_sums, "the overlap counters", &sim->overlap_sums));
+  }
   if (opt->structure_factor && sim->R >= 2) PetscCall(StructureFactorCreate(sim->lat, sim->lanes, &sim->sf));
   {
     const int64_t eq = opt->equilibration_sweeps, mi = opt->measure_interval;
@@ -125,6 +132,10 @@ PetscErrorCode SimulationDestroy(Simulation **sim)
   PetscCall(PetscFree(s->magnet));
   PetscCall(PetscFree(s->tracked));
   PetscCall(PetscFree(s->swap_accepts));
+  GlassyFreeAligned(&s->energy_counts);
+  GlassyFreeAligned(&s->energy_sums);
+  GlassyFreeAligned(&s->overlap_counts);
+  GlassyFreeAligned(&s->overlap_sums);
   PetscCall(LatticeDestroy(&s->lat));
   PetscCall(PetscFree(*sim));
   PetscFunctionReturn(0);
@@ -331,23 +342,18 @@ PetscErrorCode SimulationComputeEnergies(Simulation *sim)
   const Lattice *lat = sim->lat;
   const int      d = lat->dim, G = (sim->nslots + 7) / 8;
   const int64_t  ns = (int64_t)sim->nslots * sim->lanes;
-  int64_t       *buf;
-  VSum8         *up = NULL, *un, *un2;
+  int64_t       *buf = sim->energy_counts; /* [energy | ones] */
+  VSum8         *up = sim->energy_sums, *un = up + G * sim->W, *un2 = un + G * sim->W;
 
   PetscFunctionBeginUser;
   if (sim->energy_sweep == sim->sweep) PetscFunctionReturn(0);
-  PetscCall(PetscCalloc1(2 * ns, &buf)); /* [energy | ones] */
-  PetscCall(GlassyCallocAligned(3 * (size_t)G * sim->W, sizeof *up, "the energy counters", &up));
-  un  = up + G * sim->W;
-  un2 = un + G * sim->W;
+  PetscCall(PetscArrayzero(buf, 2 * ns));
   CountEnergies(sim, buf, up, un, un2);
-  GlassyFreeAligned(&up);
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, buf, (int)(2 * ns), MPI_INT64_T, MPI_SUM, sim->comm));
   for (int64_t i = 0; i < ns; i++) {
     sim->energy[i] = sim->cpl->bimodal ? (2 * buf[i] - lat->N * d) * ((int64_t)1 << GLASSY_FIX_SHIFT) : buf[i];
     sim->magnet[i] = lat->N - 2 * buf[ns + i];
   }
-  PetscCall(PetscFree(buf));
   sim->energy_sweep = sim->sweep;
   PetscFunctionReturn(0);
 }
