@@ -54,7 +54,6 @@ typedef struct {
   int    n;
 } VSum8;
 
-
 static inline VWord VWordLoad(const uint64_t *p)
 {
   VWord v;

@@ -43,7 +43,6 @@ typedef struct {
   __m512i always[NCLASS_MAX], random[NCLASS_MAX]; /* element e: all ones if slot e's class n always flips / flips at random */
   __m512i pbit[32][NCLASS_MAX];                   /* [j][n]: all ones where bit 31-j of a random class's threshold is set */
   __m512i ctr[2];                                 /* counter words 2 and 3 of the vector's round-0 ARS blocks (see Vector) */
-  __m512i ctr_round[INLINE_ROUNDS][2];            /* the same for the inline rounds (Round(ctr[o], r)) */
   int     alo, rlo, nr;                           /* classes >= alo may always flip; rlo .. rlo+nr-1 may be random */
   int     suffix;                                 /* every element: exactly the classes >= alo always flip */
   int     complement;                             /* suffix, and every class < alo flips at random in every element */
@@ -112,10 +111,6 @@ static void ClassesMake(const uint64_t *thresholds, int nclass, uint32_t slot0, 
       v[4 * i + 3] = (uint32_t)RNG_UPDATE << 24;
     }
     memcpy(&c->ctr[o], v, sizeof v);
-    for (int r = 0; r < INLINE_ROUNDS; r++) { /* round r: word 3's low bits (see Round) */
-      for (int i = 0; i < 4; i++) v[4 * i + 3] = ((uint32_t)RNG_UPDATE << 24) ^ (uint32_t)r;
-      memcpy(&c->ctr_round[r][o], v, sizeof v);
-    }
   }
 }
 
@@ -309,10 +304,11 @@ AVX512 void Vector(const int d, const Classes *c, const int NR, const int RLO, u
   }
 
   if (nr > 0 && _mm512_test_epi64_mask(und, ONES)) {
-    __m512i b[INLINE_ROUNDS][2];
+    const __m512i b0[2] = {_mm512_xor_si512(gk, c->ctr[0]), _mm512_xor_si512(gk, c->ctr[1])};
+    __m512i       b[INLINE_ROUNDS][2];
 #pragma GCC unroll 8
     for (int r = 0; r < INLINE_ROUNDS; r++)
-      for (int o = 0; o < 2; o++) b[r][o] = _mm512_xor_si512(gk, c->ctr_round[r][o]);
+      for (int o = 0; o < 2; o++) b[r][o] = Round(b0[o], r);
 #pragma GCC unroll 6
     for (int q = 1; q < 7; q++)
 #pragma GCC unroll 8
