@@ -23,6 +23,10 @@ typedef enum { OBS_ENERGY, OBS_ENERGY2, OBS_ABS_MAGNETIZATION, OBS_Q2, OBS_Q4, O
 extern const char *const ObservableNames[NOBS];
 extern const char *const ObservableDescriptions[NOBS];
 
+#ifndef OVERLAP_GROUPS
+#define OVERLAP_GROUPS 4 /* vectors of eight temperatures counted in one pass over the sites */
+#endif
+
 typedef enum { TIMER_SWEEP, TIMER_HALO_WAIT, TIMER_MEASURE, TIMER_TEMPERING, TIMER_CHECKPOINT, TIMER_OUTPUT, NTIMERS } TimerIndex;
 extern const char *const TimerNames[NTIMERS];
 
@@ -50,9 +54,10 @@ typedef struct {
   int64_t             *tracked;   /* [nslots][lanes] energy kept incrementally, or NULL */
   /* Measurement work space, allocated (and its pages touched) once rather than per measurement. */
   int64_t             *energy_counts;  /* [2][nslots][lanes] this rank's unsatisfied bonds or energies, down spins */
-  VSum8               *energy_sums;    /* [3][slot groups][W] */
+  VSum8               *energy_sums;    /* [5][slot groups][W]: CountEnergies' counters, or the sweep's tally's */
+  int64_t             *tally_late;     /* [2][slot_stride][lanes] the tally's corrections, if the slot kernel keeps a tally */
   int64_t             *overlap_counts; /* [nT][npairs][2 + dim L][lanes] */
-  VSum8               *overlap_sums;   /* [2 + dim L + 1] */
+  VSum8               *overlap_sums;   /* [OVERLAP_GROUPS][2 + dim L + 1] */
   int64_t              sweep;     /* sweeps done */
   int64_t              total_sweeps;
   int64_t              pt_steps;

@@ -25,6 +25,20 @@
 #include "lattice.h"
 #include "options.h"
 #include "rng.h"
+#include "vcount.h"
+
+/* Counts the slot kernel keeps, when asked, of the sites it updates, after their update: their
+ * down spins and (in the pass over the second colour, whose sites' neighbours are all final)
+ * their unsatisfied bonds, which counts every bond once.  A measurement after such a sweep needs
+ * no pass of its own over the lattice.  Counter [q][w][g] (q = 0: down spins; q = 1 + i: bit i
+ * of the unsatisfied bonds, weight 2^i) is slot group g's, word w's; late[] gets the changes
+ * made by the vectors decided after their site's store, [0][slot][lane] to the down spins and
+ * [1][slot][lane] to the unsatisfied bonds (slot over the slot stride, lane over 64 W). */
+typedef struct {
+  VSum8   *sums;  /* [1 + planes][W][slot stride / 8], planes = 3 for dim <= 3 and 4 for dim 4 */
+  int64_t *late;  /* [2][slot stride][64 W] */
+  int      bonds; /* count the unsatisfied bonds too */
+} SweepTally;
 
 typedef struct {
   const Lattice   *lat;
@@ -38,6 +52,7 @@ typedef struct {
   GlassyUpdate     update;
   const uint64_t  *threshold; /* bimodal: [2*dim+1] thresholds P_n */
   int64_t         *dE;        /* [lanes] energy change in units of 2^-32, or NULL */
+  SweepTally      *tally;     /* slot kernel: counts of the updated sites, or NULL */
 } SweepArgs;
 
 typedef void (*SweepKernel)(const SweepArgs *a, const int64_t *sites, int64_t n);
@@ -57,6 +72,9 @@ typedef struct SweepSlotTables SweepSlotTables;
 SweepSlotTables *SweepSlotTablesCreate(int dim, int nslots, const uint64_t *thresholds);
 void             SweepSlotTablesDestroy(SweepSlotTables *t);
 void             SweepBimodalSlots(const SweepArgs *a, const SweepSlotTables *t, const int64_t *sites, int64_t n);
+/* Whether SweepBimodalSlots keeps a->tally with these tables (the AVX-512 kernel does; the
+ * portable path ignores it). */
+int SweepSlotsCanTally(const SweepSlotTables *t);
 /* For tests: tables made while this is on take the portable path (the eight-site kernel slot by
  * slot) even on CPUs with AVX-512 and VAES. */
 void SweepSlotsForcePortable(int on);

@@ -20,58 +20,64 @@ const char *const ObservableDescriptions[NOBS] = {
   "<|q(k_min)|^2>, k_min = 2 pi / L along each lattice direction, averaged over directions and pairs",
 };
 
-/* Counts per lane for the replica pair (a, b) at temperatures t0 .. t0+ne-1 (ne <= 8), eight
- * temperatures at once (their slots are contiguous): [0] differing sites, [1] differing bonds,
- * [2 + mu*L + c] differing sites in plane x_mu = c, into count + (t * npairs + pr) * pair_block;
- * sum[] has nc + 1 counters, the last for the bonds' carries.
- * Local to this rank.  Vector elements past ne read other words (the spin array has room for
- * them) and are dropped. */
-GLASSY_CLONES static void PairCounts(const Simulation *sim, int a, int b, int pr, int t0, int ne, VSum8 *sum, int64_t *count)
+/* Counts per lane for the replica pair (a, b) at temperatures t0 .. t0+nt-1, eight temperatures
+ * per vector (their slots are contiguous) and up to OVERLAP_GROUPS vectors in one pass over the
+ * sites, so that the pass reads whole cache lines of a site's slots: [0] differing sites, [1]
+ * differing bonds, [2 + mu*L + c] differing sites in plane x_mu = c, into
+ * count + (t * npairs + pr) * pair_block.  sum[] has (nc + 1) counters per vector, the last for
+ * the bonds' carries.  Local to this rank.  Vector elements past nt read other words (the spin
+ * array has room for them) and are dropped. */
+GLASSY_CLONES static void PairCounts(const Simulation *sim, int a, int b, int pr, int t0, int nt, VSum8 *sum, int64_t *count)
 {
   const Lattice *lat = sim->lat;
-  const int      d = lat->dim, L = lat->L, W = sim->W, lanes = sim->lanes, nc = 2 + d * L, nT = sim->nT;
+  const int      d = lat->dim, L = lat->L, W = sim->W, lanes = sim->lanes, nc = 2 + d * L, nT = sim->nT, ng = (nt + 7) / 8;
   const int64_t  ps = (int64_t)W * sim->slot_stride, pair_block = (int64_t)nc * lanes;
   for (int w = 0; w < W; w++) {
     int xl[GLASSY_MAX_DIM] = {0}; /* local coordinates of owned[i], dimension 0 fastest */
-    for (int c = 0; c <= nc; c++) VSum8Zero(&sum[c]);
+    for (int c = 0; c < ng * (nc + 1); c++) VSum8Zero(&sum[c]);
     for (int64_t i = 0; i < lat->nlocal; i++) {
       const int64_t   p = lat->owned[i];
       const uint64_t *A = sim->spins + SimulationSpinIndex(sim, a * nT + t0, p, w), *B = sim->spins + SimulationSpinIndex(sim, b * nT + t0, p, w);
-      if (i + 8 < lat->nlocal) { /* the two slots' words of a site ahead and of its upper neighbours (read from memory otherwise) */
+      if (i + 8 < lat->nlocal) { /* the slots' words of a site ahead and of its upper neighbours (read from memory otherwise) */
         const int64_t ahead = (lat->owned[i + 8] - p) * ps;
-        for (int k = 0; k < d; k++) {
-          __builtin_prefetch(A + ahead + lat->stride[k] * ps);
-          __builtin_prefetch(B + ahead + lat->stride[k] * ps);
+        for (int g = 0; g < ng; g++) {
+          for (int k = 0; k < d; k++) {
+            __builtin_prefetch(A + 8 * g + ahead + lat->stride[k] * ps);
+            __builtin_prefetch(B + 8 * g + ahead + lat->stride[k] * ps);
+          }
+          __builtin_prefetch(A + 8 * g + ahead);
+          __builtin_prefetch(B + 8 * g + ahead);
         }
-        __builtin_prefetch(A + ahead);
-        __builtin_prefetch(B + ahead);
       }
-      const VWord     x = VWordLoad(A) ^ VWordLoad(B);
-      VWord           u[GLASSY_MAX_DIM], bsum, carry;
-      VSum8Add(&sum[0], x);
-      for (int k = 0; k < d; k++) {
-        const int64_t q = lat->stride[k] * ps;
-        u[k]            = x ^ VWordLoad(A + q) ^ VWordLoad(B + q);
-        VSum8Add(&sum[2 + k * L + lat->offset[k] + xl[k]], x);
+      for (int g = 0; g < ng; g++) {
+        VSum8      *sg = sum + g * (nc + 1);
+        const VWord x  = VWordLoad(A + 8 * g) ^ VWordLoad(B + 8 * g);
+        VWord       u[GLASSY_MAX_DIM], bsum, carry;
+        VSum8Add(&sg[0], x);
+        for (int k = 0; k < d; k++) {
+          const int64_t q = lat->stride[k] * ps + 8 * g;
+          u[k]            = x ^ VWordLoad(A + q) ^ VWordLoad(B + q);
+          VSum8Add(&sg[2 + k * L + lat->offset[k] + xl[k]], x);
+        }
+        /* The differing bonds: the first three summed by a carry-save adder into sg[1] (weight 1)
+         * and sg[nc] (weight 2), so that each counter takes one word per site. */
+        if (d == 2) {
+          bsum  = u[0] ^ u[1];
+          carry = u[0] & u[1];
+        } else VCount8CSA(&carry, &bsum, u[0], u[1], u[2]);
+        VSum8Add(&sg[1], bsum);
+        VSum8Add(&sg[nc], carry);
+        for (int k = 3; k < d; k++) VSum8Add(&sg[1], u[k]);
       }
-      /* The differing bonds: the first three summed by a carry-save adder into sum[1] (weight 1)
-       * and sum[nc] (weight 2), so that each counter takes one word per site. */
-      if (d == 2) {
-        bsum  = u[0] ^ u[1];
-        carry = u[0] & u[1];
-      } else VCount8CSA(&carry, &bsum, u[0], u[1], u[2]);
-      VSum8Add(&sum[1], bsum);
-      VSum8Add(&sum[nc], carry);
-      for (int k = 3; k < d; k++) VSum8Add(&sum[1], u[k]);
       for (int k = 0; k < d && ++xl[k] == lat->nloc[k]; k++) xl[k] = 0;
     }
-    for (int c = 0; c < nc; c++) {
-      int64_t *out[8];
-      for (int e = 0; e < ne; e++) out[e] = count + ((int64_t)(t0 + e) * sim->npairs + pr) * pair_block + (int64_t)c * lanes + 64 * w;
-      VSum8Extract(&sum[c], ne, out);
-      if (c == 1) { /* the weight-2 bond counts: twice */
-        VSum8Extract(&sum[nc], ne, out);
-        VSum8Extract(&sum[nc], ne, out);
+    for (int g = 0; g < ng; g++) {
+      const int ne = nt - 8 * g < 8 ? nt - 8 * g : 8;
+      for (int c = 0; c < nc; c++) {
+        int64_t *out[8];
+        for (int e = 0; e < ne; e++) out[e] = count + ((int64_t)(t0 + 8 * g + e) * sim->npairs + pr) * pair_block + (int64_t)c * lanes + 64 * w;
+        VSum8Extract(&sum[g * (nc + 1) + c], ne, 1, out);
+        if (c == 1) VSum8Extract(&sum[g * (nc + 1) + nc], ne, 2, out); /* the weight-2 bond counts */
       }
     }
   }
@@ -111,12 +117,12 @@ PetscErrorCode ObservablesMeasure(Simulation *sim, PetscBool production)
   if (sim->npairs > 0) {
     const int64_t pair_block = (int64_t)nc * lanes;
     count = sim->overlap_counts;
-    sums  = sim->overlap_sums; /* [nc]: the weight-2 bond counts */
+    sums  = sim->overlap_sums;
     PetscCall(PetscArrayzero(count, (int64_t)nT * sim->npairs * pair_block));
-    for (int t0 = 0; t0 < nT; t0 += 8) {
+    for (int t0 = 0; t0 < nT; t0 += 8 * OVERLAP_GROUPS) {
       int pr = 0;
       for (int a = 0; a < R; a++)
-        for (int b = a + 1; b < R; b++, pr++) PairCounts(sim, a, b, pr, t0, nT - t0 < 8 ? nT - t0 : 8, sums, count);
+        for (int b = a + 1; b < R; b++, pr++) PairCounts(sim, a, b, pr, t0, PetscMin(nT - t0, 8 * OVERLAP_GROUPS), sums, count);
     }
     PetscCall(PetscMalloc1(2 * L, &cs)); /* cos and sin of 2 pi x / L */
     for (int x = 0; x < L; x++) {

@@ -97,11 +97,13 @@ PetscErrorCode SimulationCreate(MPI_Comm comm, const GlassyOptions *opt, Simulat
   PetscCall(PetscMalloc1((int64_t)sim->nslots * sim->lanes, &sim->magnet));
   PetscCall(PetscCalloc1((int64_t)(sim->nT > 1 ? sim->nT - 1 : 1) * sim->lanes, &sim->swap_accepts));
   PetscCall(GlassyCallocAligned(2 * (size_t)sim->nslots * sim->lanes, sizeof *sim->energy_counts, "the energy counts", &sim->energy_counts));
-  PetscCall(GlassyCallocAligned(3 * (size_t)((sim->nslots + 7) / 8) * sim->W, sizeof *sim->energy_sums, "the energy counters", &sim->energy_sums));
+  /* CountEnergies takes 3 counters per slot group and word, the slot kernel's tally 1 + 4 */
+  PetscCall(GlassyCallocAligned(5 * (size_t)((sim->nslots + 7) / 8) * sim->W, sizeof *sim->energy_sums, "the energy counters", &sim->energy_sums));
+  if (sim->all_slots && SweepSlotsCanTally(sim->slot_tables)) PetscCall(GlassyCallocAligned(2 * (size_t)sim->slot_stride * sim->lanes, sizeof *sim->tally_late, "the tally's corrections", &sim->tally_late));
   if (sim->npairs > 0) {
     const size_t nc = 2 + (size_t)d * sim->lat->L; /* differing sites, bonds, and sites per plane */
     PetscCall(GlassyCallocAligned((size_t)sim->nT * sim->npairs * nc * sim->lanes, sizeof *sim->overlap_counts, "the overlap counts", &sim->overlap_counts));
-    PetscCall(GlassyCallocAligned(nc + 1, sizeof *sim->overlap_sums, "the overlap counters", &sim->overlap_sums));
+    PetscCall(GlassyCallocAligned(OVERLAP_GROUPS * (nc + 1), sizeof *sim->overlap_sums, "the overlap counters", &sim->overlap_sums));
   }
   if (opt->structure_factor && sim->R >= 2) PetscCall(StructureFactorCreate(sim->lat, sim->lanes, &sim->sf));
   {
@@ -134,6 +136,7 @@ PetscErrorCode SimulationDestroy(Simulation **sim)
   PetscCall(PetscFree(s->swap_accepts));
   GlassyFreeAligned(&s->energy_counts);
   GlassyFreeAligned(&s->energy_sums);
+  GlassyFreeAligned(&s->tally_late);
   GlassyFreeAligned(&s->overlap_counts);
   GlassyFreeAligned(&s->overlap_sums);
   PetscCall(LatticeDestroy(&s->lat));
@@ -177,11 +180,12 @@ SweepArgs SimulationSweepArgs(const Simulation *sim, int s)
   return a;
 }
 
-static void UpdateSites(Simulation *sim, int colour, int64_t begin, int64_t end)
+static void UpdateSites(Simulation *sim, int colour, int64_t begin, int64_t end, SweepTally *tally)
 {
   const int64_t block = sim->cpl->bimodal ? PetscMax(end - begin, 1) : UPDATE_BLOCK;
   if (sim->all_slots) {
-    const SweepArgs a = SimulationSweepArgs(sim, 0);
+    SweepArgs a = SimulationSweepArgs(sim, 0);
+    a.tally     = tally;
     SweepBimodalSlots(&a, sim->slot_tables, sim->lat->sites[colour] + begin, end - begin);
     return;
   }
@@ -194,16 +198,76 @@ static void UpdateSites(Simulation *sim, int colour, int64_t begin, int64_t end)
   }
 }
 
+/* Whether a measurement or a tempering step, which need the energies, follows the given sweep. */
+static PetscBool EnergiesNeededAfter(const Simulation *sim, int64_t sweep)
+{
+  const GlassyOptions *opt = sim->opt;
+  return (PetscBool)(sweep % opt->measure_interval == 0 || (opt->pt_interval > 0 && sim->nT > 1 && sweep % opt->pt_interval == 0));
+}
+
+/* The energies and magnetisations from this rank's counts buf (as CountEnergies leaves them),
+ * summed over the ranks. */
+static PetscErrorCode EnergiesFinish(Simulation *sim, int64_t *buf)
+{
+  const int64_t ns = (int64_t)sim->nslots * sim->lanes;
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, buf, (int)(2 * ns), MPI_INT64_T, MPI_SUM, sim->comm));
+  for (int64_t i = 0; i < ns; i++) {
+    sim->energy[i] = sim->cpl->bimodal ? (2 * buf[i] - sim->lat->N * sim->lat->dim) * ((int64_t)1 << GLASSY_FIX_SHIFT) : buf[i];
+    sim->magnet[i] = sim->lat->N - 2 * buf[ns + i];
+  }
+  sim->energy_sweep = sim->sweep;
+  PetscFunctionReturn(0);
+}
+
+/* The slot kernel's tally (sweep.h) turned into this rank's counts and then the energies. */
+static PetscErrorCode TallyFinish(Simulation *sim, const SweepTally *tally)
+{
+  const int     W = sim->W, lanes = sim->lanes, G = sim->slot_stride / 8, planes = sim->lat->dim <= 3 ? 3 : 4;
+  const int64_t ns = (int64_t)sim->nslots * lanes, late1 = (int64_t)sim->slot_stride * lanes;
+  int64_t      *buf = sim->energy_counts;
+  PetscFunctionBeginUser;
+  for (int64_t i = 0; i < ns; i++) { /* the slots below nslots come first in both layouts */
+    buf[i]      = tally->late[late1 + i];
+    buf[ns + i] = tally->late[i];
+  }
+  for (int g = 0; g < G; g++)
+    for (int w = 0; w < W; w++) {
+      const int ne = PetscMin(sim->nslots - 8 * g, 8);
+      int64_t  *o[8], *e[8];
+      for (int k = 0; k < ne; k++) {
+        o[k] = buf + ns + (int64_t)(8 * g + k) * lanes + 64 * w;
+        e[k] = buf + (int64_t)(8 * g + k) * lanes + 64 * w;
+      }
+      VSum8Extract(&tally->sums[w * G + g], ne, 1, o);
+      for (int i = 0; i < planes; i++) VSum8Extract(&tally->sums[((int64_t)(1 + i) * W + w) * G + g], ne, (int64_t)1 << i, e);
+    }
+  PetscCall(EnergiesFinish(sim, buf));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode SimulationSweep(Simulation *sim)
 {
-  double t0 = MPI_Wtime(), t1;
+  double      t0 = MPI_Wtime(), t1;
+  SweepTally  tally_store, *tally = NULL;
   PetscFunctionBeginUser;
   PetscCall(PetscLogEventBegin(EV_SWEEP, 0, 0, 0, 0));
+  /* A sweep followed by a measurement or a tempering step counts the energies as it goes, when
+   * the slot kernel can (it costs far less than a pass of its own over the lattice). */
+  if (sim->tally_late && EnergiesNeededAfter(sim, sim->sweep + 1)) {
+    const int G = sim->slot_stride / 8, planes = sim->lat->dim <= 3 ? 3 : 4;
+    tally             = &tally_store;
+    tally->sums       = sim->energy_sums;
+    tally->late       = sim->tally_late;
+    for (int i = 0; i < (1 + planes) * G * sim->W; i++) VSum8Zero(&tally->sums[i]);
+    PetscCall(PetscArrayzero(tally->late, 2 * (int64_t)sim->slot_stride * sim->lanes));
+  }
   for (int c = 0; c < 2; c++) {
+    if (tally) tally->bonds = c == 1; /* every bond has one end of colour 1, whose neighbours are final by then */
     PetscCall(HaloPostReceives(sim->halo, c));
-    UpdateSites(sim, c, 0, sim->lat->nboundary[c]);
+    UpdateSites(sim, c, 0, sim->lat->nboundary[c], tally);
     PetscCall(HaloSend(sim->halo, c));
-    UpdateSites(sim, c, sim->lat->nboundary[c], sim->lat->nsites[c]);
+    UpdateSites(sim, c, sim->lat->nboundary[c], sim->lat->nsites[c], tally);
     t1 = MPI_Wtime();
     PetscCall(PetscLogEventBegin(EV_HALO, 0, 0, 0, 0));
     PetscCall(HaloEnd(sim->halo, c));
@@ -212,7 +276,12 @@ PetscErrorCode SimulationSweep(Simulation *sim)
   }
   PetscCall(PetscLogEventEnd(EV_SWEEP, 0, 0, 0, 0));
   sim->sweep++;
-  sim->timer[TIMER_SWEEP] += MPI_Wtime() - t0;
+  t1 = MPI_Wtime();
+  sim->timer[TIMER_SWEEP] += t1 - t0;
+  if (tally) { /* the counts' extraction and reduction are measurement time */
+    PetscCall(TallyFinish(sim, tally));
+    sim->timer[TIMER_MEASURE] += MPI_Wtime() - t1;
+  }
   PetscFunctionReturn(0);
 }
 
@@ -328,33 +397,26 @@ GLASSY_CLONES static void CountEnergies(const Simulation *sim, int64_t *buf, VSu
         o[k] = buf + ns + (int64_t)(8 * g + k) * lanes + 64 * w;
         e[k] = buf + (int64_t)(8 * g + k) * lanes + 64 * w;
       }
-      VSum8Extract(&up[g * W + w], ne, o);
+      VSum8Extract(&up[g * W + w], ne, 1, o);
       if (bimodal) { /* unsatisfied bonds, converted below */
-        VSum8Extract(&un[g * W + w], ne, e);
-        VSum8Extract(&un2[g * W + w], ne, e); /* weight 2: twice */
-        VSum8Extract(&un2[g * W + w], ne, e);
+        VSum8Extract(&un[g * W + w], ne, 1, e);
+        VSum8Extract(&un2[g * W + w], ne, 2, e);
       }
     }
 }
 
 PetscErrorCode SimulationComputeEnergies(Simulation *sim)
 {
-  const Lattice *lat = sim->lat;
-  const int      d = lat->dim, G = (sim->nslots + 7) / 8;
-  const int64_t  ns = (int64_t)sim->nslots * sim->lanes;
-  int64_t       *buf = sim->energy_counts; /* [energy | ones] */
+  const int     G  = (sim->nslots + 7) / 8;
+  const int64_t ns = (int64_t)sim->nslots * sim->lanes;
+  int64_t      *buf = sim->energy_counts; /* [energy | ones] */
   VSum8         *up = sim->energy_sums, *un = up + G * sim->W, *un2 = un + G * sim->W;
 
   PetscFunctionBeginUser;
   if (sim->energy_sweep == sim->sweep) PetscFunctionReturn(0);
   PetscCall(PetscArrayzero(buf, 2 * ns));
   CountEnergies(sim, buf, up, un, un2);
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, buf, (int)(2 * ns), MPI_INT64_T, MPI_SUM, sim->comm));
-  for (int64_t i = 0; i < ns; i++) {
-    sim->energy[i] = sim->cpl->bimodal ? (2 * buf[i] - lat->N * d) * ((int64_t)1 << GLASSY_FIX_SHIFT) : buf[i];
-    sim->magnet[i] = lat->N - 2 * buf[ns + i];
-  }
-  sim->energy_sweep = sim->sweep;
+  PetscCall(EnergiesFinish(sim, buf));
   PetscFunctionReturn(0);
 }
 

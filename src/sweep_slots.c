@@ -207,7 +207,61 @@ typedef struct {
   uint64_t      *S;    /* its words */
   const Classes *c;
   uint32_t       g;     /* its site's global index (its ARS counters' word 0) */
+  int64_t        li;    /* its first lane's index in a tally's late[0] (slot lanes + 64 w) */
 } Pending;
+
+/* The tally (sweep.h): counters for one vector's slot group and word, q apart. */
+typedef struct {
+  SweepTally *T;
+  int64_t     q, lanes, late1; /* counters from one quantity to the next; lanes; late[1] - late[0] */
+  int         d;
+} Tally;
+
+__attribute__((always_inline, target("avx512f"))) static inline void TallyBlock(VSum8 *s) { VSum8Block(s); }
+
+AVX512 void TallyAdd(VSum8 *s, __m512i m)
+{
+  s->buf[s->n++] = (VWordA)m;
+  if (s->n == 16) TallyBlock(s);
+}
+
+/* Count a vector's new spins, and with T->bonds its unsatisfied bonds after the update: the
+ * count n where the spin stays and 2d - n where it flips (= ~n + 2d + 1 on the planes).  The
+ * counters' code is inlined: a call here would make the vector loop save its registers. */
+AVX512 void TallyVector(const Tally *t, VSum8 *s, __m512i news, __m512i accept, const __m512i cnt[4], int planes)
+{
+  TallyAdd(s, news);
+  if (t->T->bonds) {
+    const int K = 2 * t->d + 1;
+    __m512i   carry = _mm512_setzero_si512();
+    for (int i = 0; i < planes; i++) {
+      __m512i m;
+      if ((K >> i) & 1) {
+        m     = _mm512_xor_si512(cnt[i], carry);                       /* ~n_i ^ 1 ^ carry */
+        carry = _mm512_ternarylogic_epi64(cnt[i], carry, carry, 0xCF); /* ~n_i | carry */
+      } else {
+        m     = _mm512_ternarylogic_epi64(cnt[i], carry, carry, 0xC3); /* ~(n_i ^ carry) */
+        carry = _mm512_andnot_si512(cnt[i], carry);                    /* ~n_i & carry */
+      }
+      TallyAdd(s + (1 + i) * t->q, _mm512_ternarylogic_epi64(accept, m, cnt[i], 0xCA)); /* accept ? m : n_i */
+    }
+  }
+}
+
+/* The changes made by a queued vector's late flips (accept, on the words before them). */
+static void TallyLate(const Tally *t, const Pending *v, const uint64_t *old, const uint64_t *accept, int planes)
+{
+  for (int e = 0; e < 8; e++)
+    for (uint64_t x = accept[e]; x; x &= x - 1) {
+      const int     b = __builtin_ctzll(x);
+      const int64_t l = v->li + e * t->lanes + b;
+      int           n = 0;
+      t->T->late[l] += (old[e] >> b) & 1 ? -1 : 1;
+      if (!t->T->bonds) continue;
+      for (int i = 0; i < planes; i++) n |= (int)((v->cnt[i][e] >> b) & 1) << i;
+      t->T->late[t->late1 + l] += 2 * t->d - 2 * n;
+    }
+}
 
 typedef struct {
   Pending  q[QUEUE_MAX + 1]; /* q[QUEUE_MAX]: the padding of a short last group, never undecided */
@@ -224,7 +278,7 @@ AVX512 __m512i PbitAny(const Classes *c, const __m512i cnt[4], int planes, int j
 
 /* Work through the queued vectors round by round from INLINE_ROUNDS on, GROUP vectors' blocks
  * at a time; the lanes still undecided after the last round are rejected (U's 32 bits equal P's). */
-__attribute__((noinline, target("avx512f,vaes"))) static void QueueFlush(Queue *Q, int n, int planes, uint32_t sweep, const __m512i rk[8])
+AVX512 void QueueFlushT(Queue *Q, int n, int planes, uint32_t sweep, const __m512i rk[8], const int TALLY, const Tally *t)
 {
   int      idx[QUEUE_MAX];
   Pending *pad = &Q->q[QUEUE_MAX];
@@ -261,7 +315,14 @@ __attribute__((noinline, target("avx512f,vaes"))) static void QueueFlush(Queue *
         __m512i       accept = _mm512_setzero_si512(), und = v[h]->und;
         Decide(&accept, &und, _mm512_unpacklo_epi64(w0, w1), PbitAny(v[h]->c, v[h]->cnt, planes, 2 * r));
         Decide(&accept, &und, _mm512_unpackhi_epi64(w0, w1), PbitAny(v[h]->c, v[h]->cnt, planes, 2 * r + 1));
-        _mm512_storeu_si512(v[h]->S, _mm512_xor_si512(_mm512_loadu_si512(v[h]->S), accept));
+        const __m512i old = _mm512_loadu_si512(v[h]->S);
+        _mm512_storeu_si512(v[h]->S, _mm512_xor_si512(old, accept));
+        if (TALLY && _mm512_test_epi64_mask(accept, ONES)) { /* rare: a tally's corrections */
+          uint64_t o[8], x[8];
+          _mm512_storeu_si512(o, old);
+          _mm512_storeu_si512(x, accept);
+          TallyLate(t, v[h], o, x, planes);
+        }
         v[h]->und = und;
         idx[m] = idx[i0 + h]; /* kept if still undecided: no branch to mispredict */
         m += i0 + h < n && _mm512_test_epi64_mask(und, ONES);
@@ -271,11 +332,15 @@ __attribute__((noinline, target("avx512f,vaes"))) static void QueueFlush(Queue *
   }
 }
 
+__attribute__((noinline, target("avx512f,vaes"))) static void QueueFlush(Queue *Q, int n, int planes, uint32_t sweep, const __m512i rk[8]) { QueueFlushT(Q, n, planes, sweep, rk, 0, NULL); }
+__attribute__((noinline, target("avx512f,vaes"))) static void QueueFlushTally(Queue *Q, int n, int planes, uint32_t sweep, const __m512i rk[8], const Tally *t) { QueueFlushT(Q, n, planes, sweep, rk, 1, t); }
+
 /* One vector of eight slots at a site whose words start at S: the count, the always-flips, and
  * the inline rounds.  Jp points at the site's coupling words, sJ their steps down; gk is the
  * site's counter words 0 and 1 (site, sweep) xor the first round key.  NR and RLO as in Pbit; d
- * is a constant too, so the loops unroll. */
-AVX512 void Vector(const int d, const Classes *c, const int NR, const int RLO, uint64_t *S, const int64_t sS[], const uint64_t *Jp, const int64_t sJ[], int W, __m512i gk, const __m512i rk[8], Queue *Q, int *qn)
+ * is a constant too, so the loops unroll.  With TALLY the vector is counted in t, its counters
+ * at ts, its late corrections at li. */
+AVX512 void Vector(const int d, const Classes *c, const int NR, const int RLO, uint64_t *S, const int64_t sS[], const uint64_t *Jp, const int64_t sJ[], int W, __m512i gk, const __m512i rk[8], Queue *Q, int *qn, const int TALLY, const Tally *t, VSum8 *ts, int64_t li)
 {
   const int     planes = d <= 3 ? 3 : 4, nclass = 2 * d + 1, nr = NR >= 0 ? NR : c->nr, rlo = NR >= 0 ? RLO : c->rlo;
   const __m512i spin = _mm512_loadu_si512(S);
@@ -345,34 +410,33 @@ AVX512 void Vector(const int d, const Classes *c, const int NR, const int RLO, u
     v->S     = S;
     v->c     = c;
     v->g     = (uint32_t)_mm_cvtsi128_si32(_mm512_castsi512_si128(_mm512_xor_si512(gk, rk[0])));
+    if (TALLY) v->li = li;
     *qn += _mm512_test_epi64_mask(und, ONES) != 0;
   }
-  _mm512_storeu_si512(S, _mm512_xor_si512(spin, accept));
+  const __m512i news = _mm512_xor_si512(spin, accept);
+  _mm512_storeu_si512(S, news);
+  if (TALLY) TallyVector(t, ts, news, accept, cnt, planes);
 }
 
 /* Vector with the random classes made constants where they are common. */
-AVX512 void VectorAny(const int d, const Classes *c, uint64_t *S, const int64_t sS[], const uint64_t *Jp, const int64_t sJ[], int W, __m512i gk, const __m512i rk[8], Queue *Q, int *qn)
+AVX512 void VectorAny(const int d, const Classes *c, uint64_t *S, const int64_t sS[], const uint64_t *Jp, const int64_t sJ[], int W, __m512i gk, const __m512i rk[8], Queue *Q, int *qn, const int TALLY, const Tally *t, VSum8 *ts, int64_t li)
 {
-  if (c->nr == 3 && c->rlo == 0) Vector(d, c, 3, 0, S, sS, Jp, sJ, W, gk, rk, Q, qn); /* Metropolis, the common case */
-  else if (c->nr == 2 && c->rlo == 1) Vector(d, c, 2, 1, S, sS, Jp, sJ, W, gk, rk, Q, qn);
-  else Vector(d, c, -1, 0, S, sS, Jp, sJ, W, gk, rk, Q, qn);
+  if (c->nr == 3 && c->rlo == 0) Vector(d, c, 3, 0, S, sS, Jp, sJ, W, gk, rk, Q, qn, TALLY, t, ts, li); /* Metropolis, the common case */
+  else if (c->nr == 2 && c->rlo == 1) Vector(d, c, 2, 1, S, sS, Jp, sJ, W, gk, rk, Q, qn, TALLY, t, ts, li);
+  else Vector(d, c, -1, 0, S, sS, Jp, sJ, W, gk, rk, Q, qn, TALLY, t, ts, li);
 }
 
-AVX512 void SlotsD(const SweepArgs *a, const int d, const Classes *cls, Queue *Q, const int64_t *sites, int64_t n)
+/* Word w of the given sites (with TALLY, counted in t). */
+AVX512 void Sites(const SweepArgs *a, const int d, const Classes *cls, Queue *Q, const int64_t *sites, int64_t n, int w, const int64_t sS[], const int64_t sJ[], const int TALLY, const Tally *t)
 {
   const Lattice *lat = a->lat;
   const int      W = a->cpl->W, nslots = (int)a->word_stride, planes = d <= 3 ? 3 : 4;
   int            qn = 0; /* queued vectors (a local, so that it stays in a register) */
-  int64_t        sS[GLASSY_MAX_DIM], sJ[GLASSY_MAX_DIM];
-  for (int k = 0; k < d; k++) {
-    sS[k] = lat->stride[k] * a->site_stride;
-    sJ[k] = lat->stride[k] * d * W;
-  }
-  for (int w = 0; w < W; w++) {
-    /* ARS round keys: {seed, stream, 0, 0} plus r times the Weyl increment (64-bit halves). */
-    __m512i  rk[8];
-    uint64_t klo = a->seed | ((uint64_t)(uint32_t)(a->first_sample + 64 * w) << 32), khi = 0;
-    for (int r = 0; r < 8; r++, klo += ARS_WEYL_LO, khi += ARS_WEYL_HI) rk[r] = _mm512_broadcast_i32x4(_mm_set_epi64x((long long)khi, (long long)klo));
+  /* ARS round keys: {seed, stream, 0, 0} plus r times the Weyl increment (64-bit halves). */
+  __m512i  rk[8];
+  uint64_t klo = a->seed | ((uint64_t)(uint32_t)(a->first_sample + 64 * w) << 32), khi = 0;
+  for (int r = 0; r < 8; r++, klo += ARS_WEYL_LO, khi += ARS_WEYL_HI) rk[r] = _mm512_broadcast_i32x4(_mm_set_epi64x((long long)khi, (long long)klo));
+  {
     for (int64_t i = 0; i < n; i++) {
       const int64_t p = sites[i];
       uint64_t     *S = a->spins + p * a->site_stride + w * a->word_stride;
@@ -389,15 +453,31 @@ AVX512 void SlotsD(const SweepArgs *a, const int d, const Classes *cls, Queue *Q
       const __m512i gk = _mm512_xor_si512(_mm512_broadcast_i32x4(_mm_setr_epi32((int)lat->global[p], (int)a->sweep, 0, 0)), rk[0]);
       for (int s0 = 0; s0 < nslots; s0 += 8) {
         if (qn == QUEUE_MAX) {
-          QueueFlush(Q, qn, planes, a->sweep, rk);
+          if (TALLY) QueueFlushTally(Q, qn, planes, a->sweep, rk, t);
+          else QueueFlush(Q, qn, planes, a->sweep, rk);
           qn = 0;
         }
-        VectorAny(d, &cls[s0 / 8], S + s0, sS, a->cpl->bits + p * d * W + w, sJ, W, gk, rk, Q, &qn);
+            VectorAny(d, &cls[s0 / 8], S + s0, sS, a->cpl->bits + p * d * W + w, sJ, W, gk, rk, Q, &qn, TALLY, t, TALLY ? t->T->sums + (int64_t)w * (nslots / 8) + s0 / 8 : NULL, (int64_t)s0 * 64 * W + 64 * w);
       }
     }
-    QueueFlush(Q, qn, planes, a->sweep, rk);
-    qn = 0;
+    if (TALLY) QueueFlushTally(Q, qn, planes, a->sweep, rk, t);
+    else QueueFlush(Q, qn, planes, a->sweep, rk);
   }
+}
+
+AVX512 void SlotsD(const SweepArgs *a, const int d, const Classes *cls, Queue *Q, const int64_t *sites, int64_t n)
+{
+  const int W = a->cpl->W, nslots = (int)a->word_stride;
+  int64_t   sS[GLASSY_MAX_DIM], sJ[GLASSY_MAX_DIM];
+  for (int k = 0; k < d; k++) {
+    sS[k] = a->lat->stride[k] * a->site_stride;
+    sJ[k] = a->lat->stride[k] * d * W;
+  }
+  if (a->tally) {
+    const Tally t = {.T = a->tally, .q = (int64_t)W * (nslots / 8), .lanes = 64 * W, .late1 = (int64_t)nslots * 64 * W, .d = d};
+    for (int w = 0; w < W; w++) Sites(a, d, cls, Q, sites, n, w, sS, sJ, 1, &t);
+  } else
+    for (int w = 0; w < W; w++) Sites(a, d, cls, Q, sites, n, w, sS, sJ, 0, NULL);
 }
 
 __attribute__((target("avx512f,vaes"))) static void SlotsAvx512(const SweepArgs *a, const Classes *cls, Queue *Q, const int64_t *sites, int64_t n)
@@ -458,6 +538,8 @@ void SweepSlotTablesDestroy(SweepSlotTables *t)
   free(t->thresholds);
   free(t);
 }
+
+int SweepSlotsCanTally(const SweepSlotTables *t) { return t->classes != NULL; }
 
 void SweepBimodalSlots(const SweepArgs *a, const SweepSlotTables *t, const int64_t *sites, int64_t n)
 {

@@ -4,7 +4,10 @@
  *     real-coupling kernel's polynomial exp stays within the error bound its guard assumes;
  *  2. the energy kept incrementally by the kernels that keep it (the reference kernels and the
  *     real-coupling multispin kernel) equals the energy recomputed from
- *     the configurations, for bimodal and Gaussian couplings, across tempering swaps. */
+ *     the configurations, for bimodal and Gaussian couplings, across tempering swaps;
+ *  3. the energies and magnetisations the slot kernel counts during a sweep (its tally) equal
+ *     those recomputed from the configurations after it, including the corrections for the
+ *     vectors decided late. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define ARS_REFERENCE 1
 #define R123_USE_AES_NI 1 /* Random123's ars4x32, compiled below for AES-NI, is the reference for ARS */
@@ -108,6 +111,74 @@ static PetscErrorCode CheckTrackedEnergy(MPI_Comm comm, const char *opts)
   PetscCall(SimulationDestroy(&sim));
   PetscCall(OptionsDestroy(&o));
   PetscFunctionReturn(0);
+}
+
+/* Sweeps that each precede a measurement, so that the slot kernel keeps its tally every time:
+ * its energies and magnetisations must be those recomputed from scratch.  Adds to *late the
+ * lanes whose counts the late-decided vectors corrected. */
+static PetscErrorCode CheckTally(MPI_Comm comm, const char *base, int64_t *late)
+{
+  GlassyOptions o;
+  Simulation   *sim;
+  char          s[512];
+  int64_t       bad = 0, n;
+  int64_t      *energy, *magnet;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(s, sizeof s, "%s -measure_interval 1", base));
+  PetscCall(TestingSetOptions(s));
+  PetscCall(OptionsProcess(comm, &o));
+  PetscCall(SimulationCreate(comm, &o, &sim));
+  n = (int64_t)sim->nslots * sim->lanes;
+  CHECK(sim->tally_late, "%s: the slot kernel keeps no tally on this CPU", base);
+  PetscCall(PetscMalloc2(n, &energy, n, &magnet));
+  for (int i = 0; i < 30 && sim->tally_late; i++) {
+    int64_t lanes_late = 0;
+    PetscCall(SimulationSweep(sim));
+    CHECK(sim->energy_sweep == sim->sweep, "%s: sweep %lld: no energies counted", base, (long long)sim->sweep);
+    for (int64_t j = 0; j < 2 * (int64_t)sim->slot_stride * sim->lanes; j++) lanes_late += sim->tally_late[j] != 0;
+    *late += lanes_late;
+    PetscCall(PetscArraycpy(energy, sim->energy, n));
+    PetscCall(PetscArraycpy(magnet, sim->magnet, n));
+    sim->energy_sweep = -1;
+    PetscCall(SimulationComputeEnergies(sim));
+    for (int64_t j = 0; j < n; j++)
+      if (energy[j] != sim->energy[j] || magnet[j] != sim->magnet[j]) {
+        if (!bad) CHECK(0, "%s: sweep %lld, slot-lane %lld: counted energy %g, magnetisation %lld; recomputed %g, %lld", base, (long long)sim->sweep, (long long)j, energy[j] / GLASSY_FIX_ONE, (long long)magnet[j], sim->energy[j] / GLASSY_FIX_ONE, (long long)sim->magnet[j]);
+        bad++;
+      }
+    if (i % 3 == 2) PetscCall(TemperingStep(sim));
+  }
+  CHECK(bad == 0, "%s: %lld counted energies or magnetisations differ", base, (long long)bad);
+  PetscCall(PetscFree2(energy, magnet));
+  PetscCall(SimulationDestroy(&sim));
+  PetscCall(OptionsDestroy(&o));
+  PetscFunctionReturn(0);
+}
+
+/* The vertical counters' vector extraction adds what the plain loop adds. */
+static void CheckCountExtract(void)
+{
+#if VCOUNT_AVX512
+  if (!__builtin_cpu_supports("avx512bw") || !__builtin_cpu_supports("avx512dq")) return;
+  uint64_t x = 0x9E3779B97F4A7C15u;
+  int      bad = 0;
+  for (int trial = 0; trial < 200; trial++) {
+    uint64_t plane[VCOUNT_PLANES] = {0};
+    int64_t  a[64], b[64];
+    const int     top    = trial % (VCOUNT_PLANES + 1);
+    const int64_t weight = 1 + trial % 5;
+    for (int i = 0; i < top; i++) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      plane[i] = trial % 3 ? x : ~(uint64_t)0; /* all ones: the largest counts */
+    }
+    for (int l = 0; l < 64; l++) a[l] = b[l] = l - 7;
+    VCountExtractPlain(plane, weight, a);
+    VCountExtractAvx512(plane, weight, b);
+    for (int l = 0; l < 64; l++) bad += a[l] != b[l];
+  }
+  CHECK(bad == 0, "VCountExtractAvx512 differs from the plain loop in %d counts", bad);
+#endif
 }
 
 /* The vectorised RngDrawMany equals Random123's philox4x32 draw for draw (n not a multiple of
@@ -291,6 +362,7 @@ static PetscErrorCode RunAll(MPI_Comm comm)
   };
   PetscFunctionBeginUser;
   CheckDrawMany();
+  CheckCountExtract();
   CheckDraw16();
   CheckArs();
   CheckExpPoly();
@@ -313,6 +385,17 @@ static PetscErrorCode RunAll(MPI_Comm comm)
   SweepRealGuardBand(0);
   SweepRealForcePortable(0);
   for (size_t i = 0; i < sizeof tracked / sizeof *tracked; i++) PetscCall(CheckTrackedEnergy(comm, tracked[i]));
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("vaes")) {
+    static const char *tally[] = {
+      "-dim 3 -L 4 -samples 64 -ntemps 36 -tmin 0.6 -tmax 2.0 -update metropolis -seed 13", /* padding slots */
+      "-dim 3 -L 4 -samples 100 -ntemps 5 -tmin 0.3 -tmax 3.0 -update heatbath -seed 3",   /* two words, 10 slots */
+      "-dim 2 -L 6 -samples 64 -ntemps 8 -tmin 0.2 -tmax 1.5 -update metropolis -seed 5",
+      "-dim 4 -L 4 -samples 64 -ntemps 9 -tmin 0.5 -tmax 2.0 -update heatbath -seed 11",
+    };
+    int64_t late = 0;
+    for (size_t i = 0; i < sizeof tally / sizeof *tally; i++) PetscCall(CheckTally(comm, tally[i], &late));
+    CHECK(late > 0, "no vector was decided late in %d tally runs: the corrections went untested", (int)(sizeof tally / sizeof *tally));
+  }
   PetscFunctionReturn(0);
 }
 
