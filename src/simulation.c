@@ -220,10 +220,13 @@ static PetscErrorCode EnergiesFinish(Simulation *sim, int64_t *buf)
   PetscFunctionReturn(0);
 }
 
-/* The slot kernel's tally (sweep.h) turned into this rank's counts and then the energies. */
+/* Bit planes of a site's count of unsatisfied bonds in the slot kernel's tally (sweep.h). */
+static int TallyPlanes(const Simulation *sim) { return sim->lat->dim <= 3 ? 3 : 4; }
+
+/* The slot kernel's tally turned into this rank's counts and then the energies. */
 static PetscErrorCode TallyFinish(Simulation *sim, const SweepTally *tally)
 {
-  const int     W = sim->W, lanes = sim->lanes, G = sim->slot_stride / 8, planes = sim->lat->dim <= 3 ? 3 : 4;
+  const int     W = sim->W, lanes = sim->lanes, G = sim->slot_stride / 8, planes = TallyPlanes(sim);
   const int64_t ns = (int64_t)sim->nslots * lanes, late1 = (int64_t)sim->slot_stride * lanes;
   int64_t      *buf = sim->energy_counts;
   PetscFunctionBeginUser;
@@ -255,7 +258,7 @@ PetscErrorCode SimulationSweep(Simulation *sim)
   /* A sweep followed by a measurement or a tempering step counts the energies as it goes, when
    * the slot kernel can (it costs far less than a pass of its own over the lattice). */
   if (sim->tally_late && EnergiesNeededAfter(sim, sim->sweep + 1)) {
-    const int G = sim->slot_stride / 8, planes = sim->lat->dim <= 3 ? 3 : 4;
+    const int G = sim->slot_stride / 8, planes = TallyPlanes(sim);
     tally             = &tally_store;
     tally->sums       = sim->energy_sums;
     tally->late       = sim->tally_late;

@@ -23,6 +23,9 @@
  * vectors' flips land after their site's store; the sites of one call are of one colour, so no
  * site of the call reads them.
  *
+ * On request (a->tally, sweep.h) the kernel also counts each updated site's down spins and, in
+ * the second colour's pass, its unsatisfied bonds, for the measurement that follows the sweep.
+ *
  * The kernel is written for AVX-512 with VAES (mask registers, three-input logic, 512-bit AES) and
  * built with GCC 11 or later (GLASSY_X86_VAES); on other CPUs, and in other builds,
  * SweepBimodalSlots runs the eight-site kernel slot by slot, which makes the same decisions. */
@@ -436,33 +439,31 @@ AVX512 void Sites(const SweepArgs *a, const int d, const Classes *cls, Queue *Q,
   __m512i  rk[8];
   uint64_t klo = a->seed | ((uint64_t)(uint32_t)(a->first_sample + 64 * w) << 32), khi = 0;
   for (int r = 0; r < 8; r++, klo += ARS_WEYL_LO, khi += ARS_WEYL_HI) rk[r] = _mm512_broadcast_i32x4(_mm_set_epi64x((long long)khi, (long long)klo));
-  {
-    for (int64_t i = 0; i < n; i++) {
-      const int64_t p = sites[i];
-      uint64_t     *S = a->spins + p * a->site_stride + w * a->word_stride;
-      /* The records a site ahead first touches: its own and its upper neighbours' (the lower ones
-       * and those along dimension 0 were touched by earlier sites). */
-      if (i + PREFETCH_AHEAD < n) {
-        const uint64_t *q = a->spins + sites[i + PREFETCH_AHEAD] * a->site_stride + w * a->word_stride;
-        for (int s0 = 0; s0 < nslots; s0 += 8) {
-          _mm_prefetch((const char *)(q + s0), _MM_HINT_T0);
-          for (int k = 1; k < d; k++) _mm_prefetch((const char *)(q + s0 + sS[k]), _MM_HINT_T0);
-        }
-      }
-      /* Counter words 0 and 1 (site, sweep) of every block, xor the first round key. */
-      const __m512i gk = _mm512_xor_si512(_mm512_broadcast_i32x4(_mm_setr_epi32((int)lat->global[p], (int)a->sweep, 0, 0)), rk[0]);
+  for (int64_t i = 0; i < n; i++) {
+    const int64_t p = sites[i];
+    uint64_t     *S = a->spins + p * a->site_stride + w * a->word_stride;
+    /* The records a site ahead first touches: its own and its upper neighbours' (the lower ones
+     * and those along dimension 0 were touched by earlier sites). */
+    if (i + PREFETCH_AHEAD < n) {
+      const uint64_t *q = a->spins + sites[i + PREFETCH_AHEAD] * a->site_stride + w * a->word_stride;
       for (int s0 = 0; s0 < nslots; s0 += 8) {
-        if (qn == QUEUE_MAX) {
-          if (TALLY) QueueFlushTally(Q, qn, planes, a->sweep, rk, t);
-          else QueueFlush(Q, qn, planes, a->sweep, rk);
-          qn = 0;
-        }
-            VectorAny(d, &cls[s0 / 8], S + s0, sS, a->cpl->bits + p * d * W + w, sJ, W, gk, rk, Q, &qn, TALLY, t, TALLY ? t->T->sums + (int64_t)w * (nslots / 8) + s0 / 8 : NULL, (int64_t)s0 * 64 * W + 64 * w);
+        _mm_prefetch((const char *)(q + s0), _MM_HINT_T0);
+        for (int k = 1; k < d; k++) _mm_prefetch((const char *)(q + s0 + sS[k]), _MM_HINT_T0);
       }
     }
-    if (TALLY) QueueFlushTally(Q, qn, planes, a->sweep, rk, t);
-    else QueueFlush(Q, qn, planes, a->sweep, rk);
+    /* Counter words 0 and 1 (site, sweep) of every block, xor the first round key. */
+    const __m512i gk = _mm512_xor_si512(_mm512_broadcast_i32x4(_mm_setr_epi32((int)lat->global[p], (int)a->sweep, 0, 0)), rk[0]);
+    for (int s0 = 0; s0 < nslots; s0 += 8) {
+      if (qn == QUEUE_MAX) {
+        if (TALLY) QueueFlushTally(Q, qn, planes, a->sweep, rk, t);
+        else QueueFlush(Q, qn, planes, a->sweep, rk);
+        qn = 0;
+      }
+      VectorAny(d, &cls[s0 / 8], S + s0, sS, a->cpl->bits + p * d * W + w, sJ, W, gk, rk, Q, &qn, TALLY, t, TALLY ? t->T->sums + (int64_t)w * (nslots / 8) + s0 / 8 : NULL, (int64_t)s0 * 64 * W + 64 * w);
+    }
   }
+  if (TALLY) QueueFlushTally(Q, qn, planes, a->sweep, rk, t);
+  else QueueFlush(Q, qn, planes, a->sweep, rk);
 }
 
 AVX512 void SlotsD(const SweepArgs *a, const int d, const Classes *cls, Queue *Q, const int64_t *sites, int64_t n)
