@@ -101,6 +101,8 @@ PetscErrorCode ObservablesAverages(const Simulation *sim, double *mean, double *
 
 /* tempering.c */
 PetscErrorCode TemperingStep(Simulation *sim);
+/* Tests: apply the swaps with the plain loop even where the AVX-512 one could run. */
+void TemperingForcePortable(int on);
 
 /* output.c */
 /* Check, before any work, that `path` (given by `option`) can be created with parallel HDF5. */

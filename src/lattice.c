@@ -2,6 +2,7 @@
 #include "lattice.h"
 
 #include <stdio.h>
+#include <unistd.h>
 
 void LatticeGridString(int dim, const int dims[], const char *sep, char *buf, size_t len)
 {
@@ -52,42 +53,91 @@ PetscErrorCode LatticeCreate(MPI_Comm comm, int dim, int L, Lattice **out)
     PetscCallMPI(MPI_Cart_shift(lat->comm, k, 1, &lat->nbr_lo[k], &lat->nbr_hi[k]));
   }
 
-  /* Global index of every padded site (halo sites wrap around the periodic lattice), the owned
-   * sites by colour with boundary sites first, and all owned sites. */
+  /* Global index of every padded site (halo sites wrap around the periodic lattice) and all
+   * owned sites; then the owned sites by colour. */
   PetscCall(PetscMalloc1(lat->npadded, &lat->global));
   PetscCall(PetscMalloc1(lat->nlocal, &lat->owned));
   for (int c = 0; c < 2; c++) PetscCall(PetscMalloc1(lat->nlocal, &lat->sites[c]));
   {
-    int64_t nint[2] = {0, 0}, nown = 0;
-    int64_t *interior[2];
-    for (int c = 0; c < 2; c++) PetscCall(PetscMalloc1(lat->nlocal, &interior[c]));
+    int64_t nown = 0;
     for (int64_t p = 0; p < lat->npadded; p++) {
       int64_t rest = p, g = 0, gs = 1;
-      int     parity = 0, inside = 1, boundary = 0;
+      int     inside = 1;
       for (int k = 0; k < dim; k++) {
         int xl = (int)(rest % ext[k]); /* 0 .. nloc+1, owned 1 .. nloc */
         rest /= ext[k];
-        int xg = ((lat->offset[k] + xl - 1) % L + L) % L;
-        g += xg * gs;
+        g += (int64_t)(((lat->offset[k] + xl - 1) % L + L) % L) * gs;
         gs *= L;
-        parity += xg;
         if (xl == 0 || xl == ext[k] - 1) inside = 0;
-        if (xl == 1 || xl == lat->nloc[k]) boundary = 1;
       }
       lat->global[p] = g;
-      if (!inside) continue;
-      lat->owned[nown++] = p;
-      int c = parity & 1;
-      if (boundary) lat->sites[c][lat->nboundary[c]++] = p;
-      else interior[c][nint[c]++] = p;
-    }
-    for (int c = 0; c < 2; c++) {
-      PetscCall(PetscArraycpy(lat->sites[c] + lat->nboundary[c], interior[c], nint[c]));
-      lat->nsites[c] = lat->nboundary[c] + nint[c];
-      PetscCall(PetscFree(interior[c]));
+      if (inside) lat->owned[nown++] = p;
     }
   }
+  PetscCall(LatticeOrderSites(lat, 0));
   *out = lat;
+  PetscFunctionReturn(0);
+}
+
+/* The rows along dimension 1 of one slab of the site order (see LatticeOrderSites). */
+static int SlabRows(const Lattice *lat, size_t site_bytes)
+{
+  long   l2     = sysconf(_SC_LEVEL2_CACHE_SIZE);
+  size_t budget = (l2 > 0 ? (size_t)l2 : (size_t)1 << 20) / 2, plane = 3 * site_bytes; /* three planes of the slowest dimension */
+  int    rows;
+  if (lat->dim < 3 || site_bytes == 0) return lat->nloc[1];
+  for (int k = 0; k < lat->dim - 1; k++)
+    if (k != 1) plane *= (size_t)lat->nloc[k] + 2;
+  rows = (int)(budget / plane) - 2; /* the slab's rows and the two next to it */
+  return rows < 2 ? 2 : rows > lat->nloc[1] ? lat->nloc[1] : rows;
+}
+
+PetscErrorCode LatticeOrderSites(Lattice *lat, size_t site_bytes)
+{
+  const int dim = lat->dim, B = SlabRows(lat, site_bytes);
+  int64_t   nint[2] = {0, 0}, *interior[2];
+
+  PetscFunctionBeginUser;
+  for (int c = 0; c < 2; c++) {
+    PetscCall(PetscMalloc1(lat->nlocal, &interior[c]));
+    lat->nboundary[c] = 0;
+  }
+  for (int slab = 0; slab < lat->nloc[1]; slab += B) {
+    int x[GLASSY_MAX_DIM] = {0}; /* local coordinates; within the slab, dimension 0 fastest, then 1, then 2 .. d-1 */
+    x[1] = slab;
+    for (;;) {
+      int64_t p = 0, g;
+      int     boundary = 0, k, gx[GLASSY_MAX_DIM];
+      for (k = 0; k < dim; k++) {
+        p += (int64_t)(x[k] + 1) * lat->stride[k];
+        if (x[k] == 0 || x[k] == lat->nloc[k] - 1) boundary = 1;
+      }
+      g = lat->global[p];
+      LatticeGlobalCoords(dim, lat->L, g, gx);
+      {
+        int parity = 0, c;
+        for (k = 0; k < dim; k++) parity += gx[k];
+        c = parity & 1;
+        if (boundary) lat->sites[c][lat->nboundary[c]++] = p;
+        else interior[c][nint[c]++] = p;
+      }
+      /* next site: dimension 0, then 1 within the slab, then 2 .. d-1 */
+      if (++x[0] < lat->nloc[0]) continue;
+      x[0] = 0;
+      if (dim > 1 && ++x[1] < PetscMin(slab + B, lat->nloc[1])) continue;
+      if (dim > 1) x[1] = slab;
+      for (k = 2; k < dim; k++) {
+        if (++x[k] < lat->nloc[k]) break;
+        x[k] = 0;
+      }
+      if (k >= dim) break;
+    }
+  }
+  for (int c = 0; c < 2; c++) {
+    PetscCall(PetscArraycpy(lat->sites[c] + lat->nboundary[c], interior[c], nint[c]));
+    lat->nsites[c] = lat->nboundary[c] + nint[c];
+    PetscCall(PetscFree(interior[c]));
+  }
   PetscFunctionReturn(0);
 }
 

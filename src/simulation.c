@@ -43,6 +43,7 @@ PetscErrorCode SimulationCreate(MPI_Comm comm, const GlassyOptions *opt, Simulat
   sim->nslots       = sim->nT * sim->R;
   sim->npairs       = sim->R * (sim->R - 1) / 2;
   sim->slot_stride  = sim->nslots >= 8 ? (sim->nslots + 7) / 8 * 8 : sim->nslots;
+  PetscCall(LatticeOrderSites(sim->lat, (size_t)sim->slot_stride * sim->W * sizeof *sim->spins));
   sim->seed         = (uint32_t)opt->seed;
   sim->first_sample = opt->sample_offset;
   sim->energy_sweep = -1;

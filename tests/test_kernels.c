@@ -156,6 +156,35 @@ static PetscErrorCode CheckTally(MPI_Comm comm, const char *base, int64_t *late)
   PetscFunctionReturn(0);
 }
 
+/* The tempering step's vector application of the swaps leaves every padded word as the plain
+ * loop does, through sweeps with a tempering step after each. */
+static PetscErrorCode CheckTempering(MPI_Comm comm, const char *opts)
+{
+  GlassyOptions o;
+  Simulation   *sim[2];
+  int64_t       diff = 0, accepted = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(TestingSetOptions(opts));
+  PetscCall(OptionsProcess(comm, &o));
+  for (int k = 0; k < 2; k++) PetscCall(SimulationCreate(comm, &o, &sim[k]));
+  for (int i = 0; i < 12; i++) {
+    for (int k = 0; k < 2; k++) {
+      PetscCall(SimulationSweep(sim[k]));
+      TemperingForcePortable(k == 1);
+      PetscCall(TemperingStep(sim[k]));
+    }
+    for (int64_t j = 0; j < sim[0]->lat->npadded * sim[0]->W * sim[0]->slot_stride; j++) diff += sim[0]->spins[j] != sim[1]->spins[j];
+  }
+  TemperingForcePortable(0);
+  for (int64_t i = 0; i < (int64_t)(sim[0]->nT - 1) * sim[0]->lanes; i++) accepted += sim[0]->swap_accepts[i];
+  CHECK(diff == 0, "%s: %lld words differ between the vector and plain swaps", opts, (long long)diff);
+  CHECK(accepted > 0, "%s: no swap was accepted", opts);
+  for (int k = 0; k < 2; k++) PetscCall(SimulationDestroy(&sim[k]));
+  PetscCall(OptionsDestroy(&o));
+  PetscFunctionReturn(0);
+}
+
 /* The vertical counters' vector extraction adds what the plain loop adds. */
 static void CheckCountExtract(void)
 {
@@ -385,6 +414,14 @@ static PetscErrorCode RunAll(MPI_Comm comm)
   SweepRealGuardBand(0);
   SweepRealForcePortable(0);
   for (size_t i = 0; i < sizeof tracked / sizeof *tracked; i++) PetscCall(CheckTrackedEnergy(comm, tracked[i]));
+  {
+    static const char *swaps[] = {
+      "-dim 3 -L 4 -samples 64 -ntemps 36 -tmin 0.6 -tmax 2.0 -seed 13",            /* 72 slots: a replica across vectors */
+      "-dim 3 -L 4 -samples 100 -ntemps 3 -replicas 3 -tmin 0.5 -tmax 1.5 -seed 3", /* two words; replicas within a vector, padding */
+      "-dim 2 -L 6 -samples 64 -ntemps 8 -replicas 1 -tmin 0.3 -tmax 1.0 -seed 5",  /* one vector */
+    };
+    for (size_t i = 0; i < sizeof swaps / sizeof *swaps; i++) PetscCall(CheckTempering(comm, swaps[i]));
+  }
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("vaes")) {
     static const char *tally[] = {
       "-dim 3 -L 4 -samples 64 -ntemps 36 -tmin 0.6 -tmax 2.0 -update metropolis -seed 13", /* padding slots */
