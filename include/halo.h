@@ -11,7 +11,8 @@
  * message: HaloSend copies its sites into the opposite halo layer directly.
  *
  * Use per half-sweep of colour c: HaloPostReceives(c); update the boundary sites of colour c;
- * HaloSend(c); update the interior sites (overlapping the messages); HaloEnd(c). */
+ * HaloSend(c); update the interior sites (overlapping the messages), calling HaloProgress(c)
+ * between pieces of it so that MPI moves the messages meanwhile; HaloEnd(c). */
 #ifndef GLASSY_HALO_H
 #define GLASSY_HALO_H
 
@@ -33,6 +34,7 @@ PetscErrorCode HaloCreate(const Lattice *lat, int nslots, int slot_stride, int W
 PetscErrorCode HaloDestroy(Halo **halo);
 PetscErrorCode HaloPostReceives(Halo *h, int colour);
 PetscErrorCode HaloSend(Halo *h, int colour);
+PetscErrorCode HaloProgress(Halo *h, int colour);
 PetscErrorCode HaloEnd(Halo *h, int colour);
 /* A complete exchange of both colours (after initialisation). */
 PetscErrorCode HaloExchangeAll(Halo *h);

@@ -122,6 +122,17 @@ PetscErrorCode HaloSend(Halo *h, int colour)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode HaloProgress(Halo *h, int colour)
+{
+  int done;
+  PetscFunctionBeginUser;
+  if (h->nreq) {
+    PetscCallMPI(MPI_Testall(h->nreq, h->recv_req[colour], &done, MPI_STATUSES_IGNORE));
+    PetscCallMPI(MPI_Testall(h->nreq, h->send_req[colour], &done, MPI_STATUSES_IGNORE));
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode HaloEnd(Halo *h, int colour)
 {
   const int W = h->W, S = h->slot_stride, ns = h->nslots;
