@@ -22,8 +22,8 @@ const char *const ObservableDescriptions[NOBS] = {
 
 /* Counts per lane for the replica pair (a, b) at temperatures t0 .. t0+nt-1, eight temperatures
  * per vector (their slots are contiguous) and up to OVERLAP_GROUPS vectors in one pass over the
- * sites, so that the pass reads whole cache lines of a site's slots: [0] differing sites, [1]
- * differing bonds, [2 + mu*L + c] differing sites in plane x_mu = c, into
+ * sites, so that the pass reads whole cache lines of a site's slots: [0] differing sites (the sum
+ * of the planes x_{d-1} = c), [1] differing bonds, [2 + mu*L + c] differing sites in plane x_mu = c, into
  * count + (t * npairs + pr) * pair_block.  sum[] has (nc + 1) counters per vector, the last for
  * the bonds' carries.  Local to this rank.  Vector elements past nt read other words (the spin
  * array has room for them) and are dropped. */
@@ -53,7 +53,6 @@ GLASSY_CLONES static void PairCounts(const Simulation *sim, int a, int b, int pr
         VSum8      *sg = sum + g * (nc + 1);
         const VWord x  = VWordLoad(A + 8 * g) ^ VWordLoad(B + 8 * g);
         VWord       u[GLASSY_MAX_DIM], bsum, carry;
-        VSum8Add(&sg[0], x);
         for (int k = 0; k < d; k++) {
           const int64_t q = lat->stride[k] * ps + 8 * g;
           u[k]            = x ^ VWordLoad(A + q) ^ VWordLoad(B + q);
@@ -73,11 +72,17 @@ GLASSY_CLONES static void PairCounts(const Simulation *sim, int a, int b, int pr
     }
     for (int g = 0; g < ng; g++) {
       const int ne = nt - 8 * g < 8 ? nt - 8 * g : 8;
-      for (int c = 0; c < nc; c++) {
+      for (int c = 1; c < nc; c++) {
         int64_t *out[8];
         for (int e = 0; e < ne; e++) out[e] = count + ((int64_t)(t0 + 8 * g + e) * sim->npairs + pr) * pair_block + (int64_t)c * lanes + 64 * w;
         VSum8Extract(&sum[g * (nc + 1) + c], ne, 1, out);
         if (c == 1) VSum8Extract(&sum[g * (nc + 1) + nc], ne, 2, out); /* the weight-2 bond counts */
+      }
+      /* The differing sites: those of the planes x_{d-1} = c added up (no counter of their own). */
+      for (int e = 0; e < ne; e++) {
+        int64_t *blk = count + ((int64_t)(t0 + 8 * g + e) * sim->npairs + pr) * pair_block + 64 * w;
+        for (int c = 0; c < L; c++)
+          for (int l = 0; l < 64; l++) blk[l] += blk[(int64_t)(2 + (d - 1) * L + c) * lanes + l];
       }
     }
   }
