@@ -38,8 +38,9 @@ PetscErrorCode LatticeDestroy(Lattice **lat);
 /* Order each colour's sites for the sweeps, which read a site's record and its neighbours' (the
  * result does not depend on the order, only the speed does).  In three dimensions and more the
  * block is cut into slabs of rows along dimension 1, each swept dimension 0 fastest, then 1, then
- * 2 .. d-1, so that the records (site_bytes each) of three consecutive planes of a slab fit in
- * half the L2 cache; with site_bytes 0, or in two dimensions, one slab. */
+ * 2 .. d-1, so that the spin records (site_bytes each) of three consecutive planes of a slab fit
+ * in half the L2 cache (the couplings are not counted: with the +-1 slot layout they are a small
+ * part), but never fewer than two rows; with site_bytes 0, or in two dimensions, one slab. */
 PetscErrorCode LatticeOrderSites(Lattice *lat, size_t site_bytes);
 
 /* The rank grid as text, e.g. "2x2x1" (sep "x") or "2 x 2 x 1" (sep " x "). */

@@ -82,7 +82,11 @@ PetscErrorCode LatticeCreate(MPI_Comm comm, int dim, int L, Lattice **out)
 /* The rows along dimension 1 of one slab of the site order (see LatticeOrderSites). */
 static int SlabRows(const Lattice *lat, size_t site_bytes)
 {
-  long   l2     = sysconf(_SC_LEVEL2_CACHE_SIZE);
+#ifdef _SC_LEVEL2_CACHE_SIZE /* a glibc extension */
+  long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+#else
+  long l2 = 0;
+#endif
   size_t budget = (l2 > 0 ? (size_t)l2 : (size_t)1 << 20) / 2, plane = 3 * site_bytes; /* three planes of the slowest dimension */
   int    rows;
   if (lat->dim < 3 || site_bytes == 0) return lat->nloc[1];

@@ -24,8 +24,8 @@ const char *const ObservableDescriptions[NOBS] = {
  * per vector (their slots are contiguous) and up to OVERLAP_GROUPS vectors in one pass over the
  * sites, so that the pass reads whole cache lines of a site's slots: [0] differing sites (the sum
  * of the planes x_{d-1} = c), [1] differing bonds, [2 + mu*L + c] differing sites in plane x_mu = c, into
- * count + (t * npairs + pr) * pair_block.  sum[] has (nc + 1) counters per vector, the last for
- * the bonds' carries.  Local to this rank.  Vector elements past nt read other words (the spin
+ * count + (t * npairs + pr) * pair_block.  sum[] has (nc + 1) counters per vector, laid out as
+ * the counts (counter 0 unused), the last for the bonds' carries.  Local to this rank.  Vector elements past nt read other words (the spin
  * array has room for them) and are dropped. */
 GLASSY_CLONES static void PairCounts(const Simulation *sim, int a, int b, int pr, int t0, int nt, VSum8 *sum, int64_t *count)
 {
