@@ -156,6 +156,32 @@ static PetscErrorCode CheckTally(MPI_Comm comm, const char *base, int64_t *late)
   PetscFunctionReturn(0);
 }
 
+/* Two simulations made from the same options, for the checks that run two paths side by side. */
+static PetscErrorCode TwinsCreate(MPI_Comm comm, const char *opts, GlassyOptions *o, Simulation *sim[2])
+{
+  PetscFunctionBeginUser;
+  PetscCall(TestingSetOptions(opts));
+  PetscCall(OptionsProcess(comm, o));
+  for (int k = 0; k < 2; k++) PetscCall(SimulationCreate(comm, o, &sim[k]));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode TwinsDestroy(GlassyOptions *o, Simulation *sim[2])
+{
+  PetscFunctionBeginUser;
+  for (int k = 0; k < 2; k++) PetscCall(SimulationDestroy(&sim[k]));
+  PetscCall(OptionsDestroy(o));
+  PetscFunctionReturn(0);
+}
+
+/* The padded spin words (halos and padding slots included) in which the twins differ. */
+static int64_t TwinsSpinsDiffer(Simulation *const sim[2])
+{
+  int64_t diff = 0;
+  for (int64_t j = 0; j < sim[0]->lat->npadded * sim[0]->W * sim[0]->slot_stride; j++) diff += sim[0]->spins[j] != sim[1]->spins[j];
+  return diff;
+}
+
 /* The tempering step's vector application of the swaps leaves every padded word as the plain
  * loop does, through sweeps with a tempering step after each. */
 static PetscErrorCode CheckTempering(MPI_Comm comm, const char *opts)
@@ -165,23 +191,20 @@ static PetscErrorCode CheckTempering(MPI_Comm comm, const char *opts)
   int64_t       diff = 0, accepted = 0;
 
   PetscFunctionBeginUser;
-  PetscCall(TestingSetOptions(opts));
-  PetscCall(OptionsProcess(comm, &o));
-  for (int k = 0; k < 2; k++) PetscCall(SimulationCreate(comm, &o, &sim[k]));
+  PetscCall(TwinsCreate(comm, opts, &o, sim));
   for (int i = 0; i < 12; i++) {
     for (int k = 0; k < 2; k++) {
       PetscCall(SimulationSweep(sim[k]));
       TemperingForcePortable(k == 1);
       PetscCall(TemperingStep(sim[k]));
     }
-    for (int64_t j = 0; j < sim[0]->lat->npadded * sim[0]->W * sim[0]->slot_stride; j++) diff += sim[0]->spins[j] != sim[1]->spins[j];
+    diff += TwinsSpinsDiffer(sim);
   }
   TemperingForcePortable(0);
   for (int64_t i = 0; i < (int64_t)(sim[0]->nT - 1) * sim[0]->lanes; i++) accepted += sim[0]->swap_accepts[i];
   CHECK(diff == 0, "%s: %lld words differ between the vector and plain swaps", opts, (long long)diff);
   CHECK(accepted > 0, "%s: no swap was accepted", opts);
-  for (int k = 0; k < 2; k++) PetscCall(SimulationDestroy(&sim[k]));
-  PetscCall(OptionsDestroy(&o));
+  PetscCall(TwinsDestroy(&o, sim));
   PetscFunctionReturn(0);
 }
 
@@ -194,9 +217,7 @@ static PetscErrorCode CheckSiteOrder(MPI_Comm comm, const char *opts)
   int64_t       moved = 0, diff = 0;
 
   PetscFunctionBeginUser;
-  PetscCall(TestingSetOptions(opts));
-  PetscCall(OptionsProcess(comm, &o));
-  for (int k = 0; k < 2; k++) PetscCall(SimulationCreate(comm, &o, &sim[k]));
+  PetscCall(TwinsCreate(comm, opts, &o, sim));
   PetscCall(LatticeOrderSites(sim[1]->lat, (size_t)1 << 40));
   for (int c = 0; c < 2; c++)
     for (int64_t i = 0; i < sim[0]->lat->nsites[c]; i++) moved += sim[0]->lat->sites[c][i] != sim[1]->lat->sites[c][i];
@@ -205,12 +226,11 @@ static PetscErrorCode CheckSiteOrder(MPI_Comm comm, const char *opts)
       PetscCall(SimulationSweep(sim[k]));
       if (i % 2) PetscCall(TemperingStep(sim[k]));
     }
-  for (int64_t j = 0; j < sim[0]->lat->npadded * sim[0]->W * sim[0]->slot_stride; j++) diff += sim[0]->spins[j] != sim[1]->spins[j];
+  diff = TwinsSpinsDiffer(sim);
   for (int64_t j = 0; j < (int64_t)sim[0]->nslots * sim[0]->lanes; j++) diff += sim[0]->energy[j] != sim[1]->energy[j];
   CHECK(moved > 0, "%s: slabs of two rows give the default order", opts);
   CHECK(diff == 0, "%s: %lld words or energies differ between the two site orders", opts, (long long)diff);
-  for (int k = 0; k < 2; k++) PetscCall(SimulationDestroy(&sim[k]));
-  PetscCall(OptionsDestroy(&o));
+  PetscCall(TwinsDestroy(&o, sim));
   PetscFunctionReturn(0);
 }
 
