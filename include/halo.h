@@ -8,7 +8,8 @@
  * same rank (a grid of extent 2) or the rank itself (extent 1) are told apart.
  *
  * A face whose neighbour is the rank itself (a grid of extent 1 along its dimension) sends no
- * message: HaloSend copies its sites into the opposite halo layer directly.
+ * message: HaloEnd copies its sites into the opposite halo layer directly, once the whole colour
+ * is updated (such faces are not boundary sites, see lattice.h, so the sites go in cache order).
  *
  * Use per half-sweep of colour c: HaloPostReceives(c); update the boundary sites of colour c;
  * HaloSend(c); update the interior sites (overlapping the messages), calling HaloProgress(c)

@@ -24,8 +24,9 @@ typedef struct {
   int64_t  npadded;                                        /* owned + halo */
   int64_t  N;                                              /* L^d */
   int64_t *global;                                         /* [npadded] global index of each padded site */
-  /* Owned sites of each colour: boundary sites (touching the halo) first, then interior ones,
-   * each in the order of LatticeOrderSites. */
+  /* Owned sites of each colour: boundary sites (those whose neighbours include a halo site
+   * another rank sends) first, then interior ones, each in the order of LatticeOrderSites.  A
+   * face that wraps onto the rank itself makes no site boundary (the halo copies it at the end). */
   int64_t *sites[2];
   int64_t  nsites[2], nboundary[2];
   int64_t *owned; /* [nlocal] all owned sites in padded indexing, global order within the block */

@@ -114,7 +114,7 @@ PetscErrorCode LatticeOrderSites(Lattice *lat, size_t site_bytes)
       int     boundary = 0, k, gx[GLASSY_MAX_DIM];
       for (k = 0; k < dim; k++) {
         p += (int64_t)(x[k] + 1) * lat->stride[k];
-        if (x[k] == 0 || x[k] == lat->nloc[k] - 1) boundary = 1;
+        if ((x[k] == 0 || x[k] == lat->nloc[k] - 1) && !(lat->nbr_lo[k] == lat->rank && lat->nbr_hi[k] == lat->rank)) boundary = 1;
       }
       g = lat->global[p];
       LatticeGlobalCoords(dim, lat->L, g, gx);
