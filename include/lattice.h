@@ -30,6 +30,8 @@ typedef struct {
   int64_t *sites[2];
   int64_t  nsites[2], nboundary[2];
   int64_t *owned; /* [nlocal] all owned sites in padded indexing, global order within the block */
+  int64_t *rows;  /* [nrows] the first site of each row along dimension 0, in the slab order of LatticeOrderSites */
+  int64_t  nrows; /* nlocal / nloc[0] */
 } Lattice;
 
 /* Split the L^dim lattice over the ranks of comm (collective). */
@@ -41,7 +43,8 @@ PetscErrorCode LatticeDestroy(Lattice **lat);
  * block is cut into slabs of rows along dimension 1, each swept dimension 0 fastest, then 1, then
  * 2 .. d-1, so that the spin records (site_bytes each) of three consecutive planes of a slab fit
  * in half the L2 cache (the couplings are not counted: with the +-1 slot layout they are a small
- * part), but never fewer than two rows; with site_bytes 0, or in two dimensions, one slab. */
+ * part), but never fewer than two rows; with site_bytes 0, or in two dimensions, one slab.
+ * The rows along dimension 0 are listed in the same order (rows[]), for passes over all sites. */
 PetscErrorCode LatticeOrderSites(Lattice *lat, size_t site_bytes);
 
 /* The rank grid as text, e.g. "2x2x1" (sep "x") or "2 x 2 x 1" (sep " x "). */

@@ -57,7 +57,9 @@ typedef struct {
   VSum8               *energy_sums;    /* [5][slot groups][W]: CountEnergies' counters, or the sweep's tally's */
   int64_t             *tally_late;     /* [2][slot_stride][lanes] the tally's corrections, if the slot kernel keeps a tally */
   int64_t             *overlap_counts; /* [nT][npairs][2 + dim L][lanes] */
-  VSum8               *overlap_sums;   /* [OVERLAP_GROUPS][2 + dim L + 1] */
+  VSum8               *overlap_sums;   /* [OVERLAP_GROUPS][nloc_0] the overlap counters along dimension 0 */
+  VWordA              *overlap_planes; /* [OVERLAP_GROUPS][ObservablesPlaneCounters][overlap_np] the others */
+  int                  overlap_np;     /* bit planes of those: enough for nlocal dim */
   int64_t              sweep;     /* sweeps done */
   int64_t              total_sweeps;
   int64_t              pt_steps;
@@ -75,6 +77,9 @@ typedef struct {
   double               checkpoint_bytes; /* and their size */
   uint64_t            *checkpoint_buffer; /* the spins in the checkpoint's order (checkpoint.c), or NULL */
 } Simulation;
+
+/* The bit-plane overlap counters per vector of eight temperatures (observables.c). */
+int ObservablesPlaneCounters(const Lattice *lat);
 
 static inline int64_t SimulationSpinIndex(const Simulation *sim, int s, int64_t p, int w) { return (p * sim->W + w) * sim->slot_stride + s; }
 
@@ -96,6 +101,12 @@ PetscErrorCode SimulationTrackedEnergy(Simulation *sim, int64_t *energy);
 
 /* observables.c */
 PetscErrorCode ObservablesMeasure(Simulation *sim, PetscBool production);
+/* This rank's counts of the sites and bonds where two replicas differ, for every replica pair and
+ * temperature, before the sum over the ranks: count[nT][npairs][2 + dim L][lanes] (differing
+ * sites, differing bonds, differing sites per plane x_k = c; overlap_counts' layout).  The
+ * reference loops over sites and lanes one by one and gives the same integers. */
+void ObservablesOverlapCounts(Simulation *sim, int64_t *count);
+void ObservablesOverlapCountsReference(const Simulation *sim, int64_t *count);
 /* Thermal averages and binning errors: mean, err [NOBS][samples][nT]. */
 PetscErrorCode ObservablesAverages(const Simulation *sim, double *mean, double *err);
 

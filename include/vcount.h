@@ -161,4 +161,61 @@ static inline void VSum8Extract(const VSum8 *s, int ne, int64_t weight, int64_t 
   }
 }
 
+/* Counts as plain bit planes, without a buffer: VWordsCount turns n words into the bit planes of
+ * their per-lane count (carry-save adders level by level: about one adder per word), and
+ * VPlanesAdd adds such a number, times 2^shift, to a counter's planes P[0..top) with a ripple of
+ * full adders.  For passes that first sum a run of words (a row of sites) and then add the sum
+ * to a counter, instead of adding every word to it. */
+
+/* The planes of the counts of the words a[0..n) at weight 1 and b[0..nb) at weight 2 (nb <= n;
+ * both arrays have room for n + nb words and are overwritten); returns the number of planes. */
+static inline int VWordsCount(VWord *a, int n, VWord *b, int nb, VWord *plane)
+{
+  int np = 0;
+  while (n > 0 || nb > 0) {
+    VWord s = {0};
+    int   m = 0, i = 0;
+    if (n > 0) s = a[i++];
+    for (; i + 1 < n; i += 2) VCount8CSA(&b[nb + m++], &s, s, a[i], a[i + 1]); /* the carries go after the next level's words */
+    if (i < n) {
+      b[nb + m++] = s & a[i];
+      s ^= a[i];
+    }
+    plane[np++] = s;
+    VWord *t = a;
+    a        = b;
+    b        = t;
+    n        = nb + m;
+    nb       = 0;
+  }
+  return np;
+}
+
+static inline void VPlanesAdd(VWordA *P, const VWord *r, int nr, int shift, int top)
+{
+  VWord carry = {0};
+  int   i     = shift;
+  for (int j = 0; j < nr; j++, i++) {
+    VWord p = P[i], c;
+    VCount8CSA(&c, &p, p, r[j], carry);
+    P[i]  = p;
+    carry = c;
+  }
+  for (; i < top; i++) {
+    const VWord p = P[i];
+    P[i]          = p ^ carry;
+    carry         = p & carry;
+  }
+}
+
+/* Add element e's 64 counts held in the planes P[0..np), times weight, to out[e][0..63], e < ne. */
+static inline void VPlanesExtract(const VWordA *P, int np, int ne, int64_t weight, int64_t *const out[8])
+{
+  for (int e = 0; e < ne; e++) {
+    uint64_t plane[VCOUNT_PLANES] = {0};
+    for (int i = 0; i < np && i < VCOUNT_PLANES; i++) plane[i] = P[i][e];
+    VCountExtract(plane, weight, out[e]);
+  }
+}
+
 #endif

@@ -106,6 +106,9 @@ PetscErrorCode LatticeOrderSites(Lattice *lat, size_t site_bytes)
     PetscCall(PetscMalloc1(lat->nlocal, &interior[c]));
     lat->nboundary[c] = 0;
   }
+  PetscCall(PetscFree(lat->rows));
+  PetscCall(PetscMalloc1(lat->nlocal / lat->nloc[0], &lat->rows));
+  lat->nrows = 0;
   for (int slab = 0; slab < lat->nloc[1]; slab += B) {
     int x[GLASSY_MAX_DIM] = {0}; /* local coordinates; within the slab, dimension 0 fastest, then 1, then 2 .. d-1 */
     x[1] = slab;
@@ -116,6 +119,7 @@ PetscErrorCode LatticeOrderSites(Lattice *lat, size_t site_bytes)
         p += (int64_t)(x[k] + 1) * lat->stride[k];
         if ((x[k] == 0 || x[k] == lat->nloc[k] - 1) && !(lat->nbr_lo[k] == lat->rank && lat->nbr_hi[k] == lat->rank)) boundary = 1;
       }
+      if (x[0] == 0) lat->rows[lat->nrows++] = p;
       g = lat->global[p];
       LatticeGlobalCoords(dim, lat->L, g, gx);
       {
@@ -152,6 +156,7 @@ PetscErrorCode LatticeDestroy(Lattice **lat)
   PetscCall(PetscFree((*lat)->global));
   PetscCall(PetscFree((*lat)->owned));
   for (int c = 0; c < 2; c++) PetscCall(PetscFree((*lat)->sites[c]));
+  PetscCall(PetscFree((*lat)->rows));
   if ((*lat)->comm != MPI_COMM_NULL) PetscCallMPI(MPI_Comm_free(&(*lat)->comm));
   PetscCall(PetscFree(*lat));
   PetscFunctionReturn(0);

@@ -104,7 +104,9 @@ PetscErrorCode SimulationCreate(MPI_Comm comm, const GlassyOptions *opt, Simulat
   if (sim->npairs > 0) {
     const size_t nc = 2 + (size_t)d * sim->lat->L; /* differing sites, bonds, and sites per plane */
     PetscCall(GlassyCallocAligned((size_t)sim->nT * sim->npairs * nc * sim->lanes, sizeof *sim->overlap_counts, "the overlap counts", &sim->overlap_counts));
-    PetscCall(GlassyCallocAligned(OVERLAP_GROUPS * (nc + 1), sizeof *sim->overlap_sums, "the overlap counters", &sim->overlap_sums));
+    PetscCall(GlassyCallocAligned(OVERLAP_GROUPS * (size_t)sim->lat->nloc[0], sizeof *sim->overlap_sums, "the overlap counters", &sim->overlap_sums));
+    sim->overlap_np = 64 - __builtin_clzll((unsigned long long)sim->lat->nlocal * (unsigned long long)d);
+    PetscCall(GlassyCallocAligned(OVERLAP_GROUPS * (size_t)ObservablesPlaneCounters(sim->lat) * (size_t)sim->overlap_np, sizeof *sim->overlap_planes, "the overlap plane counters", &sim->overlap_planes));
   }
   if (opt->structure_factor && sim->R >= 2) PetscCall(StructureFactorCreate(sim->lat, sim->lanes, &sim->sf));
   {
@@ -140,6 +142,7 @@ PetscErrorCode SimulationDestroy(Simulation **sim)
   GlassyFreeAligned(&s->tally_late);
   GlassyFreeAligned(&s->overlap_counts);
   GlassyFreeAligned(&s->overlap_sums);
+  GlassyFreeAligned(&s->overlap_planes);
   PetscCall(LatticeDestroy(&s->lat));
   PetscCall(PetscFree(*sim));
   PetscFunctionReturn(0);

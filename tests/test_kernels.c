@@ -156,6 +156,37 @@ static PetscErrorCode CheckTally(MPI_Comm comm, const char *base, int64_t *late)
   PetscFunctionReturn(0);
 }
 
+/* The overlap counts (vertical counters row by row) equal the plain per-site, per-lane loop's,
+ * after sweeps and tempering steps have mixed the configurations. */
+static PetscErrorCode CheckOverlapCounts(MPI_Comm comm, const char *opts)
+{
+  GlassyOptions o;
+  Simulation   *sim;
+  int64_t      *fast, *ref, n, bad = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(TestingSetOptions(opts));
+  PetscCall(OptionsProcess(comm, &o));
+  PetscCall(SimulationCreate(comm, &o, &sim));
+  n = (int64_t)sim->nT * sim->npairs * (2 + sim->lat->dim * sim->lat->L) * sim->lanes;
+  PetscCall(PetscMalloc2(n, &fast, n, &ref));
+  for (int i = 0; i < 3; i++) {
+    PetscCall(Advance(sim, 4));
+    ObservablesOverlapCounts(sim, fast);
+    ObservablesOverlapCountsReference(sim, ref);
+    for (int64_t j = 0; j < n; j++)
+      if (fast[j] != ref[j]) {
+        if (!bad) CHECK(0, "%s: after %lld sweeps, overlap count %lld is %lld, the reference's %lld", opts, (long long)sim->sweep, (long long)j, (long long)fast[j], (long long)ref[j]);
+        bad++;
+      }
+  }
+  CHECK(bad == 0, "%s: %lld overlap counts differ from the reference's", opts, (long long)bad);
+  PetscCall(PetscFree2(fast, ref));
+  PetscCall(SimulationDestroy(&sim));
+  PetscCall(OptionsDestroy(&o));
+  PetscFunctionReturn(0);
+}
+
 /* Two simulations made from the same options, for the checks that run two paths side by side. */
 static PetscErrorCode TwinsCreate(MPI_Comm comm, const char *opts, GlassyOptions *o, Simulation *sim[2])
 {
@@ -471,6 +502,15 @@ static PetscErrorCode RunAll(MPI_Comm comm)
     };
     if (!__builtin_cpu_supports("avx512f")) printf("test_kernels: no AVX-512 here, the tempering checks compare the plain loop with itself\n");
     for (size_t i = 0; i < sizeof swaps / sizeof *swaps; i++) PetscCall(CheckTempering(comm, swaps[i]));
+  }
+  {
+    static const char *overlaps[] = {
+      "-dim 3 -L 6 -samples 100 -ntemps 36 -replicas 3 -tmin 0.6 -tmax 2.0 -seed 23", /* two words, three pairs, a part group */
+      "-dim 2 -L 70 -samples 64 -ntemps 4 -replicas 2 -tmin 0.3 -tmax 1.5 -seed 24",  /* rows longer than a chunk */
+      "-dim 4 -L 4 -samples 64 -ntemps 9 -replicas 2 -tmin 0.5 -tmax 2.0 -seed 25",
+      "-dim 3 -L 4 -samples 64 -ntemps 2 -replicas 4 -tmin 0.5 -tmax 2.0 -couplings gaussian -seed 26",
+    };
+    for (size_t i = 0; i < sizeof overlaps / sizeof *overlaps; i++) PetscCall(CheckOverlapCounts(comm, overlaps[i]));
   }
   PetscCall(CheckSiteOrder(comm, "-dim 3 -L 8 -samples 64 -ntemps 8 -replicas 2 -tmin 0.5 -tmax 2.0 -update metropolis -seed 21"));
   PetscCall(CheckSiteOrder(comm, "-dim 4 -L 4 -samples 64 -ntemps 4 -replicas 2 -tmin 0.5 -tmax 2.0 -update heatbath -seed 22"));
