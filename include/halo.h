@@ -8,12 +8,13 @@
  * same rank (a grid of extent 2) or the rank itself (extent 1) are told apart.
  *
  * A face whose neighbour is the rank itself (a grid of extent 1 along its dimension) sends no
- * message: HaloEnd copies its sites into the opposite halo layer directly, once the whole colour
- * is updated (such faces are not boundary sites, see lattice.h, so the sites go in cache order).
+ * message: HaloCopySelf copies its sites into the opposite halo layer directly, once the whole
+ * colour is updated (such faces are not boundary sites, see lattice.h, so the sites go in cache
+ * order).
  *
  * Use per half-sweep of colour c: HaloPostReceives(c); update the boundary sites of colour c;
  * HaloSend(c); update the interior sites (overlapping the messages), calling HaloProgress(c)
- * between pieces of it so that MPI moves the messages meanwhile; HaloEnd(c). */
+ * between pieces of it so that MPI moves the messages meanwhile; HaloEnd(c); HaloCopySelf(c). */
 #ifndef GLASSY_HALO_H
 #define GLASSY_HALO_H
 
@@ -37,6 +38,7 @@ PetscErrorCode HaloPostReceives(Halo *h, int colour);
 PetscErrorCode HaloSend(Halo *h, int colour);
 PetscErrorCode HaloProgress(Halo *h, int colour);
 PetscErrorCode HaloEnd(Halo *h, int colour);
+PetscErrorCode HaloCopySelf(Halo *h, int colour);
 /* A complete exchange of both colours (after initialisation). */
 PetscErrorCode HaloExchangeAll(Halo *h);
 

@@ -138,14 +138,20 @@ PetscErrorCode HaloEnd(Halo *h, int colour)
     for (int64_t i = 0; i < n; i++)
       for (int w = 0; w < W; w++, buf += ns) memcpy(h->spins + (rs[i] * W + w) * S, buf, sizeof *buf * ns);
   }
-  /* The faces that wrap onto this rank, once every site of the colour is updated: the i-th face site
-   * and the i-th halo site are the same lattice site. */
+  if (h->nreq) PetscCallMPI(MPI_Waitall(h->nreq, h->send_req[colour], MPI_STATUSES_IGNORE));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode HaloCopySelf(Halo *h, int colour)
+{
+  const int W = h->W, S = h->slot_stride, ns = h->nslots;
+  PetscFunctionBeginUser;
+  /* The i-th face site and the i-th halo site are the same lattice site. */
   for (int f = 0; f < h->nfaces; f++) {
     const int64_t *ss = h->send_sites[colour][f], *rs = h->recv_sites[colour][f], n = h->nsend[colour][f];
     if (!h->self[f]) continue;
     for (int64_t i = 0; i < n; i++) memcpy(h->spins + rs[i] * W * S, h->spins + ss[i] * W * S, sizeof *h->spins * ((int64_t)(W - 1) * S + ns));
   }
-  if (h->nreq) PetscCallMPI(MPI_Waitall(h->nreq, h->send_req[colour], MPI_STATUSES_IGNORE));
   PetscFunctionReturn(0);
 }
 
@@ -156,6 +162,7 @@ PetscErrorCode HaloExchangeAll(Halo *h)
     PetscCall(HaloPostReceives(h, c));
     PetscCall(HaloSend(h, c));
     PetscCall(HaloEnd(h, c));
+    PetscCall(HaloCopySelf(h, c));
   }
   PetscFunctionReturn(0);
 }
