@@ -191,6 +191,7 @@ static inline int VWordsCount(VWord *a, int n, VWord *b, int nb, VWord *plane)
   return np;
 }
 
+/* P[0..top) += (the number with bit planes r[0..nr)) * 2^shift; top must hold the largest count. */
 static inline void VPlanesAdd(VWordA *P, const VWord *r, int nr, int shift, int top)
 {
   VWord carry = {0};
