@@ -7,7 +7,8 @@
 #   tools/bench.sh [W1 W2 W3 W4 W5 W6] [--no-doc]
 #
 # W1  3D bimodal EA, L=32, 64 samples, 2 replicas x 32 temperatures, tempering and measurements
-#     every 10 sweeps, Metropolis: picoseconds per spin-flip attempt per core.
+#     every 10 sweeps, Metropolis: picoseconds per spin-flip attempt per core, pinned to each core
+#     in turn (the figure is the faster core's; the others are listed).
 # W2  the same with Gaussian couplings.
 #     W1 and W2 also give the part of the figure spent in the sweep itself (the rest is
 #     measurements, tempering and output).
@@ -43,9 +44,13 @@ attr() { # file attribute
   "$PY" -c 'import sys, h5py; v = h5py.File(sys.argv[1], "r").attrs[sys.argv[2]]; print(v.decode() if isinstance(v, bytes) else v)' "$1" "$2"
 }
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-run() { # ranks output options...
+run() { # ranks output options... (with CPU=k set: one rank pinned to cpu k)
   local n=$1 out=$2; shift 2
-  mpiexec -n "$n" ./glassy "$@" -quiet -output "$out" > "$WORK/log" 2>&1 || { cat "$WORK/log" >&2; echo "bench.sh: glassy failed: $*" >&2; exit 1; }
+  if [ -n "${CPU:-}" ]; then
+    taskset -c "$CPU" mpiexec --bind-to none -n "$n" ./glassy "$@" -quiet -output "$out" > "$WORK/log" 2>&1 || { cat "$WORK/log" >&2; echo "bench.sh: glassy failed: $*" >&2; exit 1; }
+  else
+    mpiexec -n "$n" ./glassy "$@" -quiet -output "$out" > "$WORK/log" 2>&1 || { cat "$WORK/log" >&2; echo "bench.sh: glassy failed: $*" >&2; exit 1; }
+  fi
 }
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD -- src include 2>/dev/null || COMMIT="$COMMIT+changes"
@@ -60,12 +65,16 @@ for w in "${WANT[@]}"; do
   W1|W2)
     if [ "$w" = W1 ]; then c=bimodal; else c=gaussian; fi
     opts="$EA32 -couplings $c -equilibration_sweeps 20 -measurement_sweeps 30"
-    for r in $(seq "$REPS"); do
-      run 1 "$WORK/$w.h5" $opts
-      echo "$(attr "$WORK/$w.h5" ps_per_spin_flip_attempt_per_core) $(attr "$WORK/$w.h5" seconds_sweep) $(attr "$WORK/$w.h5" wall_seconds)"
-    done > "$WORK/v"
+    # Pinned to each core in turn: the vCPUs of a VM can differ by a third in speed (mpiexec
+    # alone binds rank 0 to core 0), so the figure is the faster core's and the others are named.
+    for cpu in $(seq 0 $(($(nproc) - 1))); do
+      for r in $(seq "$REPS"); do
+        CPU=$cpu run 1 "$WORK/$w.h5" $opts
+        echo "$(attr "$WORK/$w.h5" ps_per_spin_flip_attempt_per_core) $(attr "$WORK/$w.h5" seconds_sweep) $(attr "$WORK/$w.h5" wall_seconds)"
+      done | awk '{print $1, $1 * $2 / $3}' | sort -g | awk '{a[NR] = $0} END {print a[int((NR + 1) / 2)], c}' c="$cpu"
+    done | sort -g > "$WORK/v"
     # the whole run, and the share of it spent in the sweep kernels (with the halo exchange)
-    row "$w" "$(awk '{print $1, $1 * $2 / $3}' "$WORK/v" | sort -g | awk '{a[NR] = $0} END {print a[int((NR + 1) / 2)]}' | awk '{printf "%.0f ps per attempt, %.0f of them in the sweep (%s kernel)", $1, $2, k}' k="$(attr "$WORK/$w.h5" kernel)")" "glassy $opts"
+    row "$w" "$(awk 'NR == 1 {printf "%.0f ps per attempt, %.0f of them in the sweep (%s kernel), on cpu %d", $1, $2, k, $3} NR > 1 {printf "; cpu %d: %.0f ps", $3, $1}' k="$(attr "$WORK/$w.h5" kernel)" "$WORK/v")" "taskset -c CPU glassy $opts"
     ;;
   W3)
     for c in gaussian bimodal; do
