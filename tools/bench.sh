@@ -15,7 +15,8 @@
 # W3  SK, N=1024, 2 replicas x 32 temperatures from 0.3 to 1.5, Gaussian and +-1 couplings:
 #     nanoseconds per attempt.
 # W4  3D bimodal EA, L=64, 2 replicas x 8 temperatures, on 1 and 2 ranks: parallel efficiency and
-#     the shares of the run in halo waits, measurements and tempering.
+#     the shares of the run in halo waits, measurements and tempering.  The 1-rank reference runs
+#     pinned to each core in turn and the faster core's run counts.
 # W5  checkpoint write bandwidth: 3D EA, L=64, 2 replicas x 32 temperatures (135 MB of state).
 # W6  a campaign of 8 equal tasks (3D bimodal EA, L=8, 64 samples each) on 1 rank and on all
 #     cores: the aggregate rate (attempts per second) on P ranks over P times the 1-rank rate.
